@@ -1,0 +1,3 @@
+from bpcore.cli import main
+
+raise SystemExit(main())
