@@ -89,8 +89,10 @@ def execute(name: str, profile: str = "quick", params: Mapping[str, Any] | None 
     out_dir = Path(out_dir) if out_dir is not None else OUTPUT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{name}.ipynb"
-    env_before = os.environ.get("BPCORE_NB_PARAMS")
+    env_before = {k: os.environ.get(k) for k in ("BPCORE_NB_PARAMS", "BPCORE_COMMAND")}
     os.environ["BPCORE_NB_PARAMS"] = json.dumps({"notebook": name, **params}, default=str)
+    os.environ["BPCORE_COMMAND"] = f"python -m bpcore notebook {name} " + " ".join(
+        f"-p {k} {json.dumps(v, default=str)!s}" for k, v in params.items())
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -103,10 +105,11 @@ def execute(name: str, profile: str = "quick", params: Mapping[str, Any] | None 
                 raise NotebookError(f"notebook {name!r} failed in cell {exc.exec_count}:\n"
                                     f"{exc.ename}: {exc.evalue}\n" + "\n".join(exc.traceback)) from None
     finally:
-        if env_before is None:
-            os.environ.pop("BPCORE_NB_PARAMS", None)
-        else:
-            os.environ["BPCORE_NB_PARAMS"] = env_before
+        for k, v in env_before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     errs = errors_in(out)
     if errs:
         raise NotebookError(f"notebook {name!r} finished with errors:\n" + "\n".join(errs))

@@ -31,10 +31,13 @@ import pandas as pd
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+REPO_DATA = REPO_ROOT / "data"
+
+
 def default_root() -> Path:
     """``$BPCORE_DATA`` if set, else ``<repo>/data``."""
     env = os.environ.get("BPCORE_DATA")
-    return Path(env) if env else REPO_ROOT / "data"
+    return Path(env) if env else REPO_DATA
 
 
 def _canon(value: Any) -> Any:
@@ -152,10 +155,28 @@ def now() -> str:
 
 
 class Store:
-    """A folder of results keyed by parameter hash (see module docstring)."""
+    """A folder of results keyed by parameter hash (see module docstring).
 
-    def __init__(self, root: str | os.PathLike | None = None):
+    Writes go to ``root`` (default :func:`default_root`). Reads look in ``root``
+    first, then in the read-only ``fallbacks`` (default: the repository's
+    committed ``data/`` when ``root`` is elsewhere, e.g. a scratch folder used by
+    the tests), so that stored production results are found without being
+    overwritten.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, fallbacks: list | None = None):
         self.root = Path(root) if root is not None else default_root()
+        if fallbacks is None:
+            fallbacks = [] if self.root.resolve() == REPO_DATA.resolve() else [REPO_DATA]
+        self.fallbacks = [Path(f) for f in fallbacks]
+
+    def _find(self, topic: str, params: Mapping, name: str = "results") -> Path | None:
+        key = self.path(topic, params).name
+        for base in [self.root, *self.fallbacks]:
+            f = base / topic / key / f"{name}.csv"
+            if f.is_file():
+                return f
+        return None
 
     def path(self, topic: str, params: Mapping) -> Path:
         if not topic or "/" in topic or topic.startswith("."):
@@ -163,11 +184,16 @@ class Store:
         return self.root / topic / param_hash(params)
 
     def exists(self, topic: str, params: Mapping) -> bool:
-        return (self.path(topic, params) / "results.csv").is_file()
+        return self._find(topic, params) is not None
+
+    def folder(self, topic: str, params: Mapping) -> Path | None:
+        """Folder holding the stored result (root or a fallback), or None."""
+        f = self._find(topic, params)
+        return f.parent if f is not None else None
 
     def load(self, topic: str, params: Mapping, name: str = "results") -> pd.DataFrame | None:
-        f = self.path(topic, params) / f"{name}.csv"
-        return pd.read_csv(f) if f.is_file() else None
+        f = self._find(topic, params, name)
+        return pd.read_csv(f) if f is not None else None
 
     def save(self, topic: str, params: Mapping, results: pd.DataFrame, *, run: Mapping | None = None,
              seeds: Any = None, started: str | None = None, extra_tables: Mapping[str, pd.DataFrame] | None = None,
@@ -203,10 +229,15 @@ class Store:
         return out
 
     def entries(self, topic: str) -> list[Path]:
-        d = self.root / topic
-        if not d.is_dir():
-            return []
-        return sorted(p for p in d.iterdir() if (p / "results.csv").is_file())
+        """Result folders of a topic; a key stored in ``root`` shadows the same key in a fallback."""
+        seen: dict[str, Path] = {}
+        for base in [self.root, *self.fallbacks]:
+            d = base / topic
+            if d.is_dir():
+                for p in sorted(d.iterdir()):
+                    if (p / "results.csv").is_file():
+                        seen.setdefault(p.name, p)
+        return [seen[k] for k in sorted(seen)]
 
     def results(self, topic: str) -> pd.DataFrame:
         """Every stored number of a topic in one table: result columns, plus each scalar
