@@ -200,7 +200,7 @@ def optimise_action(energies_grads, xa, xb, stiffness: float, n_images: int = 24
     return out
 
 
-def minimum_energy_path(energies_grads, xa, xb, n_images: int = 24, step: float = 0.05,
+def minimum_energy_path(energies_grads, xa, xb, n_images: int = 24, step: float = 0.5,
                         max_iter: int = 20000, tol: float = 1e-6, init="linear", strict: bool = False) -> PathResult:
     """Minimum-energy path by the simplified string method (steepest descent + equal-arc reparametrisation).
 
