@@ -1,0 +1,241 @@
+"""Sign-free continuous-time path-integral QMC for one or two electrons coupled to phonons.
+
+Public API::
+
+    from bpcore import qmc
+    res = qmc.run("bond-peierls", dim=2, L=0, electrons=2, beta=20, omega=1, lam=1, U=8, seed=1, sweeps=2000)
+    res.energy, res.mass, res.r2          # Estimate objects (mean, err, tau, n_bins, n_eff)
+    res.bins                              # one row per bin: count, energy, r2, winding2, nph, ...
+    res.to_dict()                         # JSON-able (what the CLI prints)
+    qmc.cached_run("fig06_tc_2d", model=..., ...)   # same, looked up in / saved to bpcore.store
+
+Conventions: t = 1 (energy unit), hbar = k_B = lattice constant = 1. lambda_bP = alpha^2/(d t Omega),
+lambda_H = g^2/(2 d t Omega). Masses are absolute (units of 1/t): a free electron has m = 1/(2t), a free
+pair 1/t. ``mass`` = d beta / <|Delta R|^2> with Delta R the (common) end-to-end displacement of the
+worldlines under twisted boundary conditions (projection on total momentum K = 0); ``r2`` =
+<|r_up - r_down|^2> averaged over imaginary time (minimum image on finite lattices); ``energy`` =
+-d ln Z / d beta. All are ground-state quantities up to thermal corrections exp(-beta * gap): choose
+beta large enough (the residual thermal error is the user's to check, e.g. by comparing two betas).
+See ``book/qmc.md`` for the method and its validation.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bpcore.profiles import check_number
+from bpcore.qmc.model import MODELS, coupling, lam_from_coupling, validate
+from bpcore.stats import Estimate, estimate, jackknife
+
+__all__ = ["run", "cached_run", "Result", "MODELS", "coupling", "lam_from_coupling", "validate",
+           "binding_energy", "RUN_FIELDS"]
+
+# run-length fields: not part of a stored result's key
+RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
+ALGO_DEFAULTS = dict(n_bins=64, eta=0.5, therm=None, n_steps=None, capacity=None, block_sweeps=None,
+                     move_probs=None)
+
+
+def _default_walkers(arch: str) -> int:
+    return 2048 if arch == "cpu" else 16384
+
+
+@dataclass
+class Result:
+    """Outcome of a QMC run. ``energy``, ``mass``, ``r2``, ``n_phonons`` are :class:`~bpcore.stats.Estimate`."""
+
+    energy: Estimate
+    mass: Estimate
+    r2: Estimate | None
+    n_phonons: Estimate
+    winding2: Estimate
+    acceptance: dict
+    params: dict
+    backend: str | None
+    bins: pd.DataFrame = field(repr=False)
+    info: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_bins(cls, params: dict, bins: pd.DataFrame, acceptance: dict | None = None,
+                  backend: str | None = None, info: dict | None = None) -> "Result":
+        """Rebuild all estimates from the stored bins (used after loading from the store)."""
+        b = bins[bins["count"] > 0]
+        if len(b) < 2:
+            raise RuntimeError("fewer than 2 bins with measurements: run longer")
+        wts = b["count"].to_numpy(float)
+        nblk = min(len(b), 32)
+
+        def est(col):
+            j = jackknife(lambda x: x, b[col].to_numpy(float), weights=wts, n_blocks=nblk)
+            e = estimate(b[col].to_numpy(float))
+            return Estimate(j.mean, max(j.err, e.err), e.tau, len(b), e.n_eff, e.saturated)
+
+        d = params["dim"]
+        beta = params["beta"]
+        w2 = est("winding2")
+        mj = jackknife(lambda x: d * beta / x if x > 0 else float("inf"), b["winding2"].to_numpy(float),
+                       weights=wts, n_blocks=nblk)
+        rel = w2.err / w2.mean if w2.mean > 0 else float("inf")
+        mass = Estimate(mj.mean, max(mj.err, abs(mj.mean) * rel), w2.tau, len(b), w2.n_eff, w2.saturated)
+        r2 = est("r2") if params["electrons"] == 2 else None
+        return cls(energy=est("energy"), mass=mass, r2=r2, n_phonons=est("nph"), winding2=w2,
+                   acceptance=dict(acceptance or {}), params=dict(params), backend=backend, bins=bins,
+                   info=dict(info or {}))
+
+    def to_dict(self) -> dict:
+        out = {"energy": self.energy.to_dict(), "mass": self.mass.to_dict(),
+               "r2": self.r2.to_dict() if self.r2 is not None else None,
+               "n_phonons": self.n_phonons.to_dict(), "winding2": self.winding2.to_dict(),
+               "acceptance": self.acceptance, "params": self.params, "backend": self.backend,
+               "n_bins": int(len(self.bins))}
+        out.update({k: v for k, v in self.info.items() if isinstance(v, (int, float, str, bool, type(None)))})
+        return out
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row: mean/err of each observable plus acceptance rates (the store's results.csv)."""
+        row: dict[str, Any] = {}
+        for name in ("energy", "mass", "r2", "n_phonons", "winding2"):
+            e = getattr(self, name)
+            row[f"{name}_mean"] = e.mean if e is not None else np.nan
+            row[f"{name}_err"] = e.err if e is not None else np.nan
+            row[f"{name}_tau"] = e.tau if e is not None else np.nan
+        for k, v in self.acceptance.items():
+            row[f"acc_{k}"] = v
+        row["backend"] = self.backend
+        row["n_bins"] = len(self.bins)
+        row["measurements"] = float(self.bins["count"].sum())
+        return pd.DataFrame([row])
+
+    def __str__(self) -> str:
+        p = self.params
+        lines = [f"QMC {p['model']} d={p['dim']} L={p['L']} electrons={p['electrons']} beta={p['beta']} "
+                 f"Omega={p['omega']} lam={p['lam']} U={p['U']} V={p['V']}",
+                 f"  energy   {self.energy}", f"  mass     {self.mass}"]
+        if self.r2 is not None:
+            lines.append(f"  r2       {self.r2}")
+        lines.append(f"  n_ph     {self.n_phonons}")
+        return "\n".join(lines)
+
+
+def binding_energy(bipolaron: Result, polaron: Result) -> Estimate:
+    """Delta_BP = 2 E_P - E_BP (positive when bound); independent runs, errors added in quadrature."""
+    m = 2 * polaron.energy.mean - bipolaron.energy.mean
+    e = math.hypot(2 * polaron.energy.err, bipolaron.energy.err)
+    return Estimate(m, e, float("nan"), min(len(bipolaron.bins), len(polaron.bins)), float("nan"), True)
+
+
+def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
+                   n_walkers=None, **algorithmic) -> dict:
+    """Validated physical + algorithmic parameters (the store key, without run-length fields)."""
+    p = validate(model, dim, L, electrons, beta, omega, lam, t, U, V)
+    check_number("seed", seed, minimum=0, integer=True)
+    p["seed"] = int(seed)
+    unknown = set(algorithmic) - set(ALGO_DEFAULTS) - {"_max_blocks"}
+    if unknown:
+        raise ValueError(f"unknown QMC option(s): {sorted(unknown)}")
+    a = {k: algorithmic.get(k, v) for k, v in ALGO_DEFAULTS.items()}
+    check_number("n_bins", a["n_bins"], minimum=2, integer=True)
+    check_number("eta", a["eta"], minimum=0, maximum=1, strict_min=True, strict_max=True)
+    if n_walkers is not None:
+        check_number("n_walkers", n_walkers, minimum=1, integer=True)
+    for k in ("therm", "n_steps", "capacity", "block_sweeps"):
+        if a[k] is not None:
+            check_number(k, a[k], minimum=1 if k != "therm" else 0, integer=True)
+    d, b = p["dim"], p["beta"]
+    cpl = coupling(p["model"], p["lam"], d, p["t"], p["omega"])
+    # expected number of events per electron (free kinks + phonon-line ends), for sizing
+    est_events = b * (2 * d * p["t"] + (2 * cpl * cpl / p["omega"] if p["model"] == "holstein"
+                                       else 2 * d * cpl * 1.5))
+    if a["n_steps"] is None:
+        a["n_steps"] = int(max(8, min(4096, 0.5 * p["electrons"] * est_events)))
+    if a["capacity"] is None:
+        a["capacity"] = int(2 ** math.ceil(math.log2(max(64, 3 * est_events + 48))))
+    if a["move_probs"] is None:
+        a["move_probs"] = [0.3, 0.25, 0.2, 0.1 if d > 1 else 0.0, 0.15]
+    if len(a["move_probs"]) != 5 or any(x < 0 for x in a["move_probs"]):
+        raise ValueError("move_probs must be 5 non-negative weights (pair, line, shift, swap, end)")
+    a["move_probs"] = [float(x) for x in a["move_probs"]]
+    p.update({k: v for k, v in a.items()})
+    p["n_walkers"] = None if n_walkers is None else int(n_walkers)
+    p["coupling"] = cpl
+    return p
+
+
+def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0, sweeps=None,
+        time_limit=None, n_walkers=None, checkpoint=None, progress=True, **algorithmic) -> Result:
+    """Run the QMC; return a :class:`Result`.
+
+    Parameters: ``model`` in {"bond-peierls", "holstein"}; ``dim`` 1..3; ``L`` = 0 (unbounded) or >= 2
+    (periodic L^d); ``electrons`` 1 or 2 (opposite spins); ``beta`` inverse temperature; ``omega``
+    phonon frequency; ``lam`` dimensionless coupling (see :func:`coupling`); ``t`` hopping; ``U`` on-site
+    repulsion; ``V`` long-range Coulomb V/|r| (minimum image on a finite lattice). ``sweeps`` = measured
+    sweeps per chain (a sweep is ``n_steps`` proposed updates followed by one measurement) and/or
+    ``time_limit`` seconds of sampling (whichever ends first; at least one is required). ``n_walkers``
+    independent chains (default 2048 on CPU). ``checkpoint``: path of a ``.npz`` file written atomically
+    after blocks; an existing checkpoint with the same parameters is resumed (same seed -> same bins as
+    an uninterrupted run). Algorithmic options: ``n_bins`` (target number of bins, 64), ``eta``
+    (extended-ensemble factor, 0.5), ``therm`` (thermalisation sweeps), ``n_steps``, ``capacity``,
+    ``block_sweeps``, ``move_probs``.
+    """
+    from bpcore import backend
+
+    max_blocks = algorithmic.pop("_max_blocks", None)
+    p = resolve_params(model, dim, L, electrons, beta, omega, lam, t, U, V, seed, n_walkers, **algorithmic)
+    if sweeps is None and time_limit is None:
+        raise ValueError("give sweeps or time_limit (or both)")
+    if sweeps is not None:
+        check_number("sweeps", sweeps, minimum=1, integer=True)
+    if time_limit is not None:
+        check_number("time_limit", time_limit, minimum=0, strict_min=True)
+    arch = backend.init()
+    W = p["n_walkers"] or _default_walkers(arch)
+    from bpcore.qmc.driver import Driver
+
+    drv = Driver(p, W, checkpoint=checkpoint)
+    return drv.run(sweeps=sweeps, time_limit=time_limit, max_blocks=max_blocks, show_progress=progress)
+
+
+def _key_params(params: dict) -> dict:
+    return {k: v for k, v in params.items() if k not in RUN_FIELDS}
+
+
+def cached_run(topic: str, force: bool = False, store=None, **kwargs) -> Result:
+    """:func:`run` through :class:`bpcore.store.Store`: key = physical + algorithmic parameters
+    (not sweeps/time_limit/checkpoint); computes only if missing (or ``force``). Stores
+    ``results.csv`` (one row of mean/err) and ``bins.csv``; a stored result is rebuilt from its bins."""
+    from bpcore.store import Store
+
+    st = store or Store()
+    kw = dict(kwargs)
+    run_fields = {k: kw.pop(k) for k in list(kw) if k in RUN_FIELDS}
+    base = {k: kw.pop(k) for k in ("model", "dim", "L", "electrons", "beta", "omega", "lam")}
+    phys = dict(t=kw.pop("t", 1.0), U=kw.pop("U", 0.0), V=kw.pop("V", 0.0), seed=kw.pop("seed", 0))
+    n_walkers = kw.pop("n_walkers", None)
+    key = resolve_params(**base, **phys, n_walkers=n_walkers, **kw)
+    if n_walkers is None:
+        from bpcore import backend
+
+        key["n_walkers"] = _default_walkers(backend.arch() or (os.environ.get("BPCORE_ARCH") or "cpu"))
+        n_walkers = key["n_walkers"]
+    holder: dict = {}
+
+    def compute():
+        res = run(**base, **phys, n_walkers=n_walkers, **run_fields, **kw)
+        holder["res"] = res
+        return res.summary_frame(), {"bins": res.bins}
+
+    df = st.get_or_compute(topic, key, compute, force=force, run=run_fields, seeds=key["seed"])
+    if "res" in holder:
+        return holder["res"]
+    bins = st.load(topic, key, "bins")
+    acc = {c[4:]: float(df[c].iloc[0]) for c in df.columns if c.startswith("acc_")}
+    be = str(df["backend"].iloc[0]) if "backend" in df.columns else None
+    return Result.from_bins(key, bins, acceptance=acc, backend=be, info={"cached": True})

@@ -1,0 +1,196 @@
+"""Host-side driver: thermalisation, blocks/bins, capacity growth, checkpoint/resume."""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bpcore.qmc.engine import MOVES, N_ACC, OBS, CapacityError, Engine
+
+_ENGINES: dict = {}
+
+
+def get_engine(W: int, CAP: int) -> Engine:
+    """Engines are cached per (W, CAP): kernels compile once per process and shape."""
+    key = (int(W), int(CAP))
+    if key not in _ENGINES:
+        _ENGINES[key] = Engine(*key)
+    return _ENGINES[key]
+
+
+def _atomic_savez(path: Path, **arrays) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buf.getvalue())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class Driver:
+    def __init__(self, params: dict, W: int, checkpoint=None):
+        self.p = dict(params)
+        self.W = int(W)
+        self.checkpoint = Path(checkpoint) if checkpoint else None
+        self.cap = int(self.p["capacity"])
+
+    def counts(self):
+        """Update attempts per chain and sweep for (pair, line, shift, swap, end)."""
+        p = self.p
+        probs = np.asarray(p["move_probs"], float)
+        probs = probs / probs.sum()
+        out = [int(max(1, round(x * p["n_steps"]))) if x > 0 else 0 for x in probs]
+        if p["dim"] == 1:
+            out[3] = 0
+        return out
+
+    def _block(self, eng, n, measure):
+        return eng.run_block(n, measure, counts=self.counts(), model=0 if self.p["model"] == "bond-peierls" else 1)
+
+    # -------------------------------------------------------------- helpers
+    def _engine(self) -> Engine:
+        p = self.p
+        eng = get_engine(self.W, self.cap)
+        eng.configure(model=p["model"], dim=p["dim"], L=p["L"], electrons=p["electrons"], beta=p["beta"],
+                      omega=p["omega"], t=p["t"], coup=p["coupling"], U=p["U"], V=p["V"], eta=p["eta"],
+                      seed=p["seed"], n_steps=p["n_steps"], move_probs=p["move_probs"])
+        return eng
+
+    def _ckpt_key(self) -> str:
+        key = {k: v for k, v in self.p.items() if k != "capacity"}
+        key["W"] = self.W
+        return json.dumps(key, sort_keys=True, default=str)
+
+    def _save(self, eng: Engine, ck: dict) -> None:
+        if self.checkpoint is None:
+            return
+        st = eng.get_state()
+        _atomic_savez(self.checkpoint, key=np.array(self._ckpt_key()), cap=np.array(self.cap),
+                      therm_done=np.array(ck["therm_done"]), block_sweeps=np.array(ck["block_sweeps"]),
+                      bins=np.array(ck["bins"], dtype=float).reshape(-1, len(OBS)),
+                      att=ck["att"], ok=ck["ok"], **{f"st_{k}": v for k, v in st.items()})
+
+    def _load(self):
+        if self.checkpoint is None or not self.checkpoint.is_file():
+            return None
+        z = np.load(self.checkpoint, allow_pickle=False)
+        if str(z["key"]) != self._ckpt_key():
+            raise ValueError(f"checkpoint {self.checkpoint} belongs to a run with other parameters")
+        st = {k[3:]: z[k] for k in z.files if k.startswith("st_")}
+        ck = dict(therm_done=int(z["therm_done"]), block_sweeps=int(z["block_sweeps"]),
+                  bins=[list(r) for r in z["bins"]], att=z["att"], ok=z["ok"])
+        return int(z["cap"]), st, ck
+
+    # -------------------------------------------------------------- main loop
+    def run(self, sweeps=None, time_limit=None, max_blocks=None, show_progress=True):
+        from bpcore import backend
+        from bpcore.progress import progress
+        from bpcore.qmc import Result
+
+        p = self.p
+        t_start = time.perf_counter()
+        if p["block_sweeps"] is not None:
+            bs = int(p["block_sweeps"])
+        elif sweeps is not None:
+            bs = max(1, int(sweeps) // int(p["n_bins"]))
+        else:
+            bs = 10
+        therm = p["therm"]
+        if therm is None:
+            therm = max(50, (int(sweeps) // 4) if sweeps is not None else 200)
+        n_target = math.ceil(int(sweeps) / bs) if sweeps is not None else None
+        compile_s = None
+        restarts = 0
+        while True:
+            loaded = self._load()
+            t0 = time.perf_counter()
+            if loaded is not None:
+                cap_ck, st, ck = loaded
+                self.cap = max(self.cap, cap_ck)
+                eng = self._engine()
+                eng.set_state(st)
+                bs = ck["block_sweeps"]
+                n_target = math.ceil(int(sweeps) / bs) if sweeps is not None else None
+            else:
+                eng = self._engine()
+                eng.reset()
+                ck = dict(therm_done=0, block_sweeps=bs, bins=[], att=np.zeros(N_ACC, np.int64),
+                          ok=np.zeros(N_ACC, np.int64))
+            try:
+                # thermalisation in blocks of bs sweeps (no measurements)
+                while ck["therm_done"] < therm:
+                    n = min(bs, therm - ck["therm_done"])
+                    tb = time.perf_counter()
+                    self._block(eng, n, 0)
+                    if compile_s is None:
+                        compile_s = time.perf_counter() - tb
+                    ck["therm_done"] += n
+                    self._save(eng, ck)
+                t_sample = time.perf_counter()
+                done_here = 0
+                total = n_target if n_target is not None else None
+                it = progress(iter(int, 1), total=total, desc="qmc blocks") if show_progress else iter(int, 1)
+                for _ in it:
+                    if n_target is not None and len(ck["bins"]) >= n_target:
+                        break
+                    if time_limit is not None and time.perf_counter() - t_start >= time_limit and len(ck["bins"]) >= 2:
+                        break
+                    if max_blocks is not None and done_here >= max_blocks:
+                        break
+                    tb = time.perf_counter()
+                    acc, att, ok = self._block(eng, bs, 1)
+                    if compile_s is None:
+                        compile_s = time.perf_counter() - tb
+                    tot = acc.sum(axis=0)
+                    cnt = tot[0]
+                    row = [cnt] + [(tot[k] / cnt if cnt > 0 else np.nan) for k in range(1, len(OBS))]
+                    ck["bins"].append(row)
+                    ck["att"] = ck["att"] + att.sum(axis=0)
+                    ck["ok"] = ck["ok"] + ok.sum(axis=0)
+                    done_here += 1
+                    self._save(eng, ck)
+                break
+            except CapacityError:
+                restarts += 1
+                self.cap *= 2
+                if restarts > 6:
+                    raise
+                if loaded is None and self.checkpoint is None:
+                    continue
+                continue
+        bins = pd.DataFrame(ck["bins"], columns=list(OBS))
+        bins.insert(0, "bin", np.arange(len(bins)))
+        att, ok = ck["att"], ck["ok"]
+        acc_rates = {}
+        for i, m in enumerate(MOVES):
+            for j, kind in enumerate(("add", "remove")):
+                a = att[2 * i + j]
+                if a > 0:
+                    acc_rates[f"{m}_{kind}"] = float(ok[2 * i + j] / a)
+        wall = time.perf_counter() - t_start
+        n_upd = float(len(bins) * bs + ck["therm_done"]) * sum(self.counts()) * self.W
+        info = dict(n_walkers=self.W, capacity=self.cap, block_sweeps=bs, therm_sweeps=ck["therm_done"],
+                    sweeps_done=int(len(bins) * bs), wall_s=wall, compile_s=compile_s or 0.0,
+                    proposed_updates=n_upd, capacity_restarts=restarts,
+                    complete=bool(n_target is None or len(bins) >= n_target))
+        params = {k: v for k, v in p.items()}
+        params["n_walkers"] = self.W
+        params["sweeps"] = None if sweeps is None else int(sweeps)
+        params["time_limit"] = time_limit
+        return Result.from_bins(params, bins, acceptance=acc_rates, backend=backend.arch(), info=info)

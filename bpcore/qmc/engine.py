@@ -1,0 +1,1112 @@
+"""Taichi kernels of the continuous-time path-integral QMC (one Markov chain per loop iteration).
+
+Configuration of one chain (see ``book/qmc.md`` for the derivation)
+------------------------------------------------------------------
+Each electron s has a worldline on [0, beta) given by its position ``x0[s]`` at
+tau = 0 and a time-ordered list of *events*:
+
+* hop kinks (``dirn >= 0``: axis ``dirn // 2``, sign ``+`` for even ``dirn``), either
+  *bare* (``kind = 0``, weight t) or *phonon-assisted* (``kind = 1``, weight alpha,
+  bond-Peierls only);
+* Holstein vertices (``dirn = -1``, ``kind = 1``, weight g).
+
+Every event with ``kind = 1`` is joined by a *phonon line* to exactly one partner
+event (``partner = s' * CAP + index``). A line of unfolded length ``l`` carries
+``exp(-Omega l)``; it requires equal bonds (bond-Peierls) or sites (Holstein) at its
+two ends. Twisted boundary conditions x_s(tau + beta) = x_s(tau) + D_s, with
+``D_s`` the sum of the kink displacements, make the sum over D project onto total
+momentum K = 0. A line is either direct (0 < l = |tau_a - tau_b| < beta,
+``wrap = 0``) or runs through tau = beta (``wrap = 1`` at its earlier end, whose
+image at tau + beta sits at bond/site + D, ``wrap = 2`` at the later end,
+l = tau_early + beta - tau_late). Lines longer than beta (the images |n| >= 2 of the
+thermal propagator) are dropped: a relative error O(exp(-Omega beta)).
+
+Two electrons: the chain samples an extended ensemble in which the two
+displacements may differ, m = D_0 - D_1, with an extra factor
+eta^{dist(m, L Z^d)}; only configurations with m = 0 (mod L) are physical and
+measured. On a ring this lets the relative coordinate wind around the ring.
+
+Random numbers: a counter-based splitmix64 hash of (seed, chain, counter), one
+counter per chain, so that results do not depend on thread scheduling, and a
+checkpointed chain continues its stream exactly.
+"""
+
+
+import math
+
+import numpy as np
+import taichi as ti
+
+# update types (acceptance statistics index = 2*move + (0 insert-like, 1 remove-like))
+MOVES = ("pair", "line", "shift", "swap", "end")
+OBS = ("count", "energy", "r2", "winding2", "nph", "events", "lines")
+N_OBS = len(OBS)
+N_ACC = 2 * len(MOVES)
+
+_MIX = np.array([0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93],
+                dtype=np.uint64)
+
+
+def seed_key(seed: int) -> np.uint64:
+    """64-bit key of a user seed (splitmix64 of the seed)."""
+    m = (1 << 64) - 1
+    z = (int(seed) * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return np.uint64(z ^ (z >> 31))
+
+
+class CapacityError(RuntimeError):
+    """A chain needed more events than the configuration arrays hold."""
+
+
+@ti.data_oriented
+class Engine:
+    """Fields and kernels for ``W`` independent chains with ``CAP`` events per electron."""
+
+    def __init__(self, W: int, CAP: int):
+        self.W, self.CAP = int(W), int(CAP)
+        W, C = self.W, self.CAP
+        self.tau = ti.field(ti.f64, shape=(W, 2, C))
+        self.dirn = ti.field(ti.i32, shape=(W, 2, C))
+        self.kind = ti.field(ti.i32, shape=(W, 2, C))
+        self.partner = ti.field(ti.i32, shape=(W, 2, C))
+        self.wrap = ti.field(ti.i32, shape=(W, 2, C))
+        self.pos = ti.Vector.field(3, ti.i32, shape=(W, 2, C))
+        self.nev = ti.field(ti.i32, shape=(W, 2))
+        self.x0 = ti.Vector.field(3, ti.i32, shape=(W, 2))
+        self.D = ti.Vector.field(3, ti.i32, shape=(W, 2))
+        self.nlines = ti.field(ti.i32, shape=W)
+        self.counter = ti.field(ti.u64, shape=W)
+        self.overflow = ti.field(ti.i32, shape=W)
+        self.acc = ti.field(ti.f64, shape=(W, N_OBS))
+        self.att = ti.field(ti.i64, shape=(W, N_ACC))
+        self.ok = ti.field(ti.i64, shape=(W, N_ACC))
+        self.key = ti.field(ti.u64, shape=5)  # 4 mixing constants + seed key
+        # physical / algorithmic parameters (set by configure)
+        self.pf = ti.field(ti.f64, shape=16)
+        self.pi = ti.field(ti.i32, shape=16)
+        self.key.from_numpy(np.concatenate([_MIX, np.zeros(1, np.uint64)]))
+
+    # ------------------------------------------------------------------ host side
+    STATE = ("tau", "dirn", "kind", "partner", "wrap", "pos", "nev", "x0", "D", "nlines", "counter", "overflow")
+
+    def configure(self, *, model, dim, L, electrons, beta, omega, t, coup, U, V, eta, seed, n_steps, move_probs):
+        pf = np.zeros(16)
+        pf[:8] = [beta, omega, t, coup, U, V, math.log(eta), 0.0]
+        cum = np.cumsum(np.asarray(move_probs, float) / np.sum(move_probs))
+        pf[8:8 + len(cum)] = cum
+        pi = np.zeros(16, np.int32)
+        pi[:6] = [0 if model == "bond-peierls" else 1, dim, L, electrons, n_steps, 0]
+        self.pf.from_numpy(pf)
+        self.pi.from_numpy(pi)
+        k = self.key.to_numpy()
+        k[4] = seed_key(seed)
+        self.key.from_numpy(k)
+
+    def reset(self):
+        self._reset()
+
+    def get_state(self) -> dict:
+        return {name: getattr(self, name).to_numpy() for name in self.STATE}
+
+    def set_state(self, st: dict):
+        for name in self.STATE:
+            arr = st[name]
+            f = getattr(self, name)
+            if name in ("tau", "dirn", "kind", "partner", "wrap", "pos") and arr.shape[2] != self.CAP:
+                full = np.zeros(f.shape + ((3,) if name == "pos" else ()), dtype=arr.dtype)
+                full[:, :, : arr.shape[2]] = arr
+                arr = full
+            f.from_numpy(arr)
+
+    def run_block(self, n_sweeps: int, measure: int = 1, counts=(1, 1, 1, 1, 1), model: int = 0):
+        """``n_sweeps`` sweeps on every chain; a sweep runs the update kernels with ``counts``
+        attempts per chain (pair, line, shift, swap, end) and then measures (if ``measure``).
+        Each update kernel satisfies detailed balance on its own, so their fixed sequence
+        leaves the target distribution invariant."""
+        self.k_zero()
+        c = [int(x) for x in counts]
+        for _ in range(int(n_sweeps)):
+            if c[0]:
+                self.k_pair(c[0])
+            if c[1]:
+                (self.k_link if model == 0 else self.k_vertex)(c[1])
+            if c[2]:
+                self.k_shift(c[2])
+            if c[3]:
+                self.k_swap(c[3])
+            if c[4]:
+                self.k_end(c[4])
+            if measure:
+                self.k_measure()
+        if self.overflow.to_numpy().any():
+            raise CapacityError(f"a chain exceeded its capacity of {self.CAP} events per electron")
+        return self.acc.to_numpy(), self.att.to_numpy(), self.ok.to_numpy()
+
+    # ------------------------------------------------------------------ kernels
+    @ti.kernel
+    def _reset(self):
+        for w in range(self.W):
+            for s in range(2):
+                self.nev[w, s] = 0
+                self.x0[w, s] = ti.Vector([0, 0, 0])
+                self.D[w, s] = ti.Vector([0, 0, 0])
+            self.nlines[w] = 0
+            self.counter[w] = ti.u64(0)
+            self.overflow[w] = 0
+
+    # ------------------------------------------------------------------ RNG
+    @ti.func
+    def mix(self, z):
+        z = (z ^ (z >> ti.u64(30))) * self.key[0]
+        z = (z ^ (z >> ti.u64(27))) * self.key[1]
+        return z ^ (z >> ti.u64(31))
+
+    @ti.func
+    def rand(self, w):
+        c = self.counter[w]
+        self.counter[w] = c + ti.u64(1)
+        z = self.mix(self.key[4] ^ self.mix(ti.cast(w, ti.u64) * self.key[2] + c * self.key[3] + ti.u64(1)))
+        return ti.cast(z >> ti.u64(11), ti.f64) * (1.0 / 9007199254740992.0)
+
+    @ti.func
+    def randint(self, w, n):
+        r = ti.cast(self.rand(w) * n, ti.i32)
+        return ti.min(r, n - 1)
+
+    # ------------------------------------------------------------------ geometry helpers
+    @ti.func
+    def unit(self, k):
+        v = ti.Vector([0, 0, 0])
+        a = k // 2
+        sgn = 1 - 2 * (k % 2)
+        for b in ti.static(range(3)):
+            if b == a:
+                v[b] = sgn
+        return v
+
+    @ti.func
+    def same_site(self, p, q):
+        L = self.pi[2]
+        eq = 1
+        for b in ti.static(range(3)):
+            diff = p[b] - q[b]
+            if L > 0:
+                diff = diff % L
+            if diff != 0:
+                eq = 0
+        return eq
+
+    @ti.func
+    def min_image(self, r):
+        L = self.pi[2]
+        out = r
+        if L > 0:
+            for b in ti.static(range(3)):
+                c = r[b] % L
+                if 2 * c >= L:
+                    c -= L
+                out[b] = c
+        return out
+
+    @ti.func
+    def vint(self, r):
+        """Instantaneous interaction energy for relative vector r (U on site, V/|r| otherwise)."""
+        rr = self.min_image(r)
+        d2 = rr[0] * rr[0] + rr[1] * rr[1] + rr[2] * rr[2]
+        e = 0.0
+        if d2 == 0:
+            e = self.pf[4]
+        elif self.pf[5] != 0.0:
+            e = self.pf[5] / ti.sqrt(ti.cast(d2, ti.f64))
+        return e
+
+    @ti.func
+    def pos_before(self, w, s, i):
+        p = self.x0[w, s]
+        if i > 0:
+            p = self.pos[w, s, i - 1]
+        return p
+
+    @ti.func
+    def pos_at(self, w, s, tau):
+        """Position of electron s at time tau in [0, beta)."""
+        p = self.x0[w, s]
+        n = self.nev[w, s]
+        for i in range(n):
+            if self.tau[w, s, i] < tau:
+                p = self.pos[w, s, i]
+        return p
+
+    @ti.func
+    def site_key(self, w, s, i):
+        """Lower site of the bond of hop event i (or the site of a vertex); axis in component 4."""
+        d = self.dirn[w, s, i]
+        p = self.pos[w, s, i]
+        ax = -1
+        if d >= 0:
+            ax = d // 2
+            if d % 2 == 0:
+                p = self.pos_before(w, s, i)
+        return p, ax
+
+    @ti.func
+    def logf(self, w, dD0, dD1):
+        """log of the extended-ensemble factor eta^{dist(D0-D1, L Z^d)} after shifting D by dD."""
+        L = self.pi[2]
+        tot = 0
+        for b in ti.static(range(3)):
+            m = (self.D[w, 0][b] + dD0[b]) - (self.D[w, 1][b] + dD1[b])
+            if L > 0:
+                c = m % L
+                m = ti.min(c, L - c)
+            tot += ti.abs(m)
+        return self.pf[6] * tot
+
+    @ti.func
+    def physical(self, w):
+        """1 when D_0 = D_1 (mod L): a configuration of the physical (K = 0 projected) ensemble."""
+        ok = 1
+        if self.pi[3] == 2:
+            L = self.pi[2]
+            for b in ti.static(range(3)):
+                m = self.D[w, 0][b] - self.D[w, 1][b]
+                if L > 0:
+                    m = m % L
+                if m != 0:
+                    ok = 0
+        return ok
+
+    @ti.func
+    def uv(self, w, s, a, b, p):
+        """Integral over [a, b) (0 <= a <= b <= beta) of v(p - x_other(tau)) dtau."""
+        res = 0.0
+        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0) and b > a:
+            o = 1 - s
+            n = self.nev[w, o]
+            q = self.x0[w, o]
+            lo = 0.0
+            for i in range(n + 1):
+                hi = self.pf[0]
+                if i < n:
+                    hi = self.tau[w, o, i]
+                x = ti.max(lo, a)
+                y = ti.min(hi, b)
+                if y > x:
+                    res += (y - x) * self.vint(p - q)
+                if i < n:
+                    q = self.pos[w, o, i]
+                lo = hi
+        return res
+
+    @ti.func
+    def duv_unfolded(self, w, s, ta, tb, p_old, p_new):
+        """Change of -int v dtau when electron s's position on the unfolded interval [ta, tb)
+        (0 <= ta < beta, tb <= ta + beta) changes from p_old to p_new (positions given in
+        period 0; beyond beta the images p - D_s are used)."""
+        beta = self.pf[0]
+        res = 0.0
+        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0):
+            for q in range(4):
+                a = ta
+                b = ti.min(tb, beta)
+                sh = ti.Vector([0, 0, 0])
+                if q >= 2:
+                    a = ti.max(ta, beta) - beta
+                    b = tb - beta
+                    sh = self.D[w, s]
+                p = p_new
+                sgn = -1.0
+                if q % 2 == 1:
+                    p = p_old
+                    sgn = 1.0
+                if b > a:
+                    res += sgn * self.uv(w, s, a, b, p - sh)
+        return res
+
+    # ------------------------------------------------------------------ event list edits
+    @ti.func
+    def fix_partners(self, w, s, k, delta):
+        """After events of electron s at index >= k moved by delta, fix partner pointers."""
+        C = self.CAP
+        for u in ti.static(range(2)):
+            for i in range(self.nev[w, u]):
+                pp = self.partner[w, u, i]
+                if pp >= 0:
+                    ps = pp // C
+                    pidx = pp % C
+                    if ps == s and pidx >= k:
+                        self.partner[w, u, i] = pp + delta
+
+    @ti.func
+    def insert_event(self, w, s, tau, d, kd, p_after):
+        """Insert an event at time tau; returns its index. Caller checks capacity."""
+        n = self.nev[w, s]
+        k = 0
+        for i in range(n):
+            if self.tau[w, s, i] < tau:
+                k = i + 1
+        # shift [k, n) -> [k+1, n+1)
+        i = n
+        while i > k:
+            self.tau[w, s, i] = self.tau[w, s, i - 1]
+            self.dirn[w, s, i] = self.dirn[w, s, i - 1]
+            self.kind[w, s, i] = self.kind[w, s, i - 1]
+            self.partner[w, s, i] = self.partner[w, s, i - 1]
+            self.wrap[w, s, i] = self.wrap[w, s, i - 1]
+            self.pos[w, s, i] = self.pos[w, s, i - 1]
+            i -= 1
+        self.nev[w, s] = n + 1
+        self.fix_partners(w, s, k, 1)
+        self.tau[w, s, k] = tau
+        self.dirn[w, s, k] = d
+        self.kind[w, s, k] = kd
+        self.partner[w, s, k] = -1
+        self.wrap[w, s, k] = 0
+        self.pos[w, s, k] = p_after
+        return k
+
+    @ti.func
+    def remove_event(self, w, s, k):
+        n = self.nev[w, s]
+        for i in range(k, n - 1):
+            self.tau[w, s, i] = self.tau[w, s, i + 1]
+            self.dirn[w, s, i] = self.dirn[w, s, i + 1]
+            self.kind[w, s, i] = self.kind[w, s, i + 1]
+            self.partner[w, s, i] = self.partner[w, s, i + 1]
+            self.wrap[w, s, i] = self.wrap[w, s, i + 1]
+            self.pos[w, s, i] = self.pos[w, s, i + 1]
+        self.nev[w, s] = n - 1
+        self.fix_partners(w, s, k + 1, -1)
+
+    @ti.func
+    def line_length(self, w, s, i):
+        C = self.CAP
+        pp = self.partner[w, s, i]
+        ps = pp // C
+        pidx = pp % C
+        ta = self.tau[w, s, i]
+        tb = self.tau[w, ps, pidx]
+        l = ti.abs(ta - tb)
+        if self.wrap[w, s, i] != 0:
+            l = self.pf[0] - l
+        return l
+
+    # ------------------------------------------------------------------ kernels: one per update type
+    @ti.kernel
+    def k_pair(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_pair(w)
+
+    @ti.kernel
+    def k_link(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_link(w)
+
+    @ti.kernel
+    def k_vertex(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_vertex_line(w)
+
+    @ti.kernel
+    def k_shift(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_shift(w)
+
+    @ti.kernel
+    def k_swap(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_swap(w)
+
+    @ti.kernel
+    def k_end(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_end(w)
+
+    @ti.kernel
+    def k_measure(self):
+        for w in range(self.W):
+            if self.overflow[w] == 0:
+                self.measure(w)
+
+    @ti.kernel
+    def k_zero(self):
+        for w in range(self.W):
+            for k in range(N_OBS):
+                self.acc[w, k] = 0.0
+            for k in range(N_ACC):
+                self.att[w, k] = 0
+                self.ok[w, k] = 0
+
+    # ------------------------------------------------------------------ updates
+    @ti.func
+    def accept(self, w, ratio, slot):
+        self.att[w, slot] += 1
+        ok = 0
+        if ratio >= 1.0 or self.rand(w) < ratio:
+            ok = 1
+            self.ok[w, slot] += 1
+        return ok
+
+    @ti.func
+    def move_pair(self, w):
+        """Insert/remove a pair of bare kinks (out and back) inside one segment."""
+        beta = self.pf[0]
+        t = self.pf[2]
+        dim = self.pi[1]
+        nel = self.pi[3]
+        s = self.randint(w, nel)
+        n = self.nev[w, s]
+        ins = 0
+        if self.rand(w) < 0.5:
+            ins = 1
+        valid = 0
+        ta = 0.0
+        tb = 0.0
+        z = ti.Vector([0, 0, 0])
+        pold = z
+        pnew = z
+        e = z
+        base = 0.0
+        k = 0
+        i = 0
+        j = 0
+        if ins == 1:
+            if n + 2 > self.CAP:
+                self.overflow[w] = 1
+            else:
+                start = 0.0
+                S = beta
+                nseg = 1
+                p = self.x0[w, s]
+                if n > 0:
+                    jj = self.randint(w, n)
+                    start = self.tau[w, s, jj]
+                    end = self.tau[w, s, 0] + beta
+                    if jj < n - 1:
+                        end = self.tau[w, s, jj + 1]
+                    S = end - start
+                    nseg = n
+                    p = self.pos[w, s, jj]
+                u1 = self.rand(w) * S
+                u2 = self.rand(w) * S
+                ta = start + ti.min(u1, u2)
+                tb = start + ti.max(u1, u2)
+                k = self.randint(w, 2 * dim)
+                e = self.unit(k)
+                pold = p
+                pnew = p + e
+                nrev = 1
+                if n + 2 > 2:
+                    nrev = n + 2
+                base = t * t * S * S * (2 * dim) * nseg / (2.0 * nrev)
+                if tb > ta:
+                    valid = 1
+        else:
+            if n >= 2:
+                if n > 2:
+                    i = self.randint(w, n)
+                j = (i + 1) % n
+                di = self.dirn[w, s, i]
+                dj = self.dirn[w, s, j]
+                if self.kind[w, s, i] == 0 and self.kind[w, s, j] == 0 and di >= 0 and dj == (di ^ 1):
+                    e = self.unit(di)
+                    p = self.pos_before(w, s, i)  # position before the out-kink (period 0)
+                    ta = self.tau[w, s, i]
+                    tb = self.tau[w, s, j]
+                    if j < i:
+                        tb += beta
+                    S = beta
+                    nseg = 1
+                    if n - 2 > 0:
+                        nseg = n - 2
+                        if n - 2 > 1:
+                            iprev = (i - 1 + n) % n
+                            jnext = (j + 1) % n
+                            S = self.tau[w, s, jnext] - self.tau[w, s, iprev]
+                            if S <= 0.0:
+                                S += beta
+                    nn = n
+                    if n == 2:
+                        nn = 1
+                    base = (2.0 * nn) / (t * t * S * S * (2 * dim) * nseg)
+                    pold = p + e
+                    pnew = p
+                    valid = 1
+        if valid == 1:
+            dS = self.duv_unfolded(w, s, ta, tb, pold, pnew)
+            if self.accept(w, base * ti.exp(dS), 1 - ins):
+                Ds = self.D[w, s]
+                if ins == 1:
+                    t1 = ta
+                    t2 = tb
+                    p1 = pnew
+                    p2 = pold
+                    if tb < beta:
+                        pass
+                    elif ta >= beta:
+                        t1 = ta - beta
+                        t2 = tb - beta
+                        p1 = pnew - Ds
+                        p2 = pold - Ds
+                    else:
+                        t2 = tb - beta
+                        p2 = pold - Ds
+                        self.x0[w, s] = self.x0[w, s] + e
+                    for q in range(2):
+                        tq = t1
+                        dq = k
+                        pq = p1
+                        if q == 1:
+                            tq = t2
+                            dq = k ^ 1
+                            pq = p2
+                        self.insert_event(w, s, tq, dq, 0, pq)
+                else:
+                    if j < i:
+                        self.x0[w, s] = self.x0[w, s] - e
+                    for q in range(2):
+                        idx = ti.max(i, j)
+                        if q == 1:
+                            idx = ti.min(i, j)
+                        self.remove_event(w, s, idx)
+
+    @ti.func
+    def count_bare(self, w):
+        nb = 0
+        for s in range(self.pi[3]):
+            for i in range(self.nev[w, s]):
+                if self.kind[w, s, i] == 0 and self.dirn[w, s, i] >= 0:
+                    nb += 1
+        return nb
+
+    @ti.func
+    def line_ok(self, w, sa, ia, sb, ib, wr):
+        """Do bonds of kinks (sa,ia), (sb,ib) match for a direct (wr=0) or wrapped (wr=1) line?"""
+        pa, axa = self.site_key(w, sa, ia)
+        pb, axb = self.site_key(w, sb, ib)
+        ok = 0
+        if axa == axb:
+            sh = ti.Vector([0, 0, 0])
+            if wr != 0:
+                if self.tau[w, sa, ia] < self.tau[w, sb, ib]:
+                    sh = -self.D[w, sa]
+                else:
+                    sh = self.D[w, sb]
+            ok = self.same_site(pa, pb + sh)
+        return ok
+
+    @ti.func
+    def cand(self, w, sa, ia, target):
+        """Sum over bare partner candidates (direct and wrapped) of exp(-Omega l); with
+        target >= 0 also return the first candidate at which the running sum exceeds target."""
+        beta = self.pf[0]
+        om = self.pf[1]
+        z = 0.0
+        cs = -1
+        ci = -1
+        cw = 0
+        for sb in range(self.pi[3]):
+            for ib in range(self.nev[w, sb]):
+                if (sb != sa or ib != ia) and self.kind[w, sb, ib] == 0 and self.dirn[w, sb, ib] >= 0:
+                    dt = ti.abs(self.tau[w, sa, ia] - self.tau[w, sb, ib])
+                    for x in range(2):
+                        if self.line_ok(w, sa, ia, sb, ib, x):
+                            l = dt
+                            if x == 1:
+                                l = beta - dt
+                            z += ti.exp(-om * l)
+                            if target >= 0.0 and cs < 0 and z > target:
+                                cs = sb
+                                ci = ib
+                                cw = x
+        return z, cs, ci, cw
+
+    @ti.func
+    def pick_linked(self, w, r):
+        """The r-th event carrying a line (over both electrons)."""
+        cnt = 0
+        rs = 0
+        ri = 0
+        for s in range(self.pi[3]):
+            for i in range(self.nev[w, s]):
+                if self.partner[w, s, i] >= 0:
+                    if cnt == r:
+                        rs = s
+                        ri = i
+                    cnt += 1
+        return rs, ri
+
+    @ti.func
+    def set_line(self, w, sa, ia, sb, ib, wr):
+        C = self.CAP
+        self.kind[w, sa, ia] = 1
+        self.kind[w, sb, ib] = 1
+        self.partner[w, sa, ia] = sb * C + ib
+        self.partner[w, sb, ib] = sa * C + ia
+        self.wrap[w, sa, ia] = 0
+        self.wrap[w, sb, ib] = 0
+        if wr != 0:
+            if self.tau[w, sa, ia] < self.tau[w, sb, ib]:
+                self.wrap[w, sa, ia] = 1
+                self.wrap[w, sb, ib] = 2
+            else:
+                self.wrap[w, sa, ia] = 2
+                self.wrap[w, sb, ib] = 1
+        self.nlines[w] += 1
+
+    @ti.func
+    def move_link(self, w):
+        """bond-Peierls: join two bare kinks on one bond by a phonon line, or undo it.
+
+        Link: pick a bare kink A uniformly, a partner B among bare kinks on the same bond
+        (direct or through tau = beta) with probability exp(-Omega l)/Z_A; acceptance
+        (alpha/t)^2 N_bare / ((N_lines+1)(1/Z_A + 1/Z_B)). Unlink: the inverse."""
+        t = self.pf[2]
+        a2t2 = (self.pf[3] / t) ** 2
+        C = self.CAP
+        nl = self.nlines[w]
+        ins = 0
+        if self.rand(w) < 0.5:
+            ins = 1
+        valid = 0
+        sa = 0
+        ia = 0
+        sb = 0
+        ib = 0
+        wr = 0
+        nb = 0
+        if ins == 1:
+            nb = self.count_bare(w)
+            if nb >= 2 and a2t2 > 0.0:
+                r = self.randint(w, nb)
+                cnt = 0
+                for s in range(self.pi[3]):
+                    for i in range(self.nev[w, s]):
+                        if self.kind[w, s, i] == 0 and self.dirn[w, s, i] >= 0:
+                            if cnt == r:
+                                sa = s
+                                ia = i
+                            cnt += 1
+                valid = 1
+        else:
+            if nl > 0:
+                sa, ia = self.pick_linked(w, self.randint(w, 2 * nl))
+                pp = self.partner[w, sa, ia]
+                sb = pp // C
+                ib = pp % C
+                if self.wrap[w, sa, ia] != 0:
+                    wr = 1
+                self.kind[w, sa, ia] = 0  # evaluate in the unlinked configuration
+                self.kind[w, sb, ib] = 0
+                nb = self.count_bare(w)
+                valid = 2
+        za = 0.0
+        zb = 0.0
+        if valid > 0:
+            for q in range(3):
+                if valid == 1 or q != 1:
+                    sx = sa
+                    ix = ia
+                    target = -1.0
+                    if q == 1:
+                        target = self.rand(w) * za
+                    if q == 2:
+                        sx = sb
+                        ix = ib
+                    if q != 2 or valid == 2 or sb >= 0:
+                        zz, cs, ci, cw = self.cand(w, sx, ix, target)
+                        if q == 0:
+                            za = zz
+                        elif q == 1:
+                            sb = cs
+                            ib = ci
+                            wr = cw
+                        else:
+                            zb = zz
+            if valid == 1:
+                if sb >= 0 and za > 0.0 and zb > 0.0:
+                    ratio = a2t2 * nb / ((nl + 1) * (1.0 / za + 1.0 / zb))
+                    if self.accept(w, ratio, 2):
+                        self.set_line(w, sa, ia, sb, ib, wr)
+            else:
+                ratio = (nl * (1.0 / za + 1.0 / zb)) / (a2t2 * nb)
+                if self.accept(w, ratio, 3):
+                    self.partner[w, sa, ia] = -1
+                    self.partner[w, sb, ib] = -1
+                    self.wrap[w, sa, ia] = 0
+                    self.wrap[w, sb, ib] = 0
+                    self.nlines[w] = nl - 1
+                else:
+                    self.kind[w, sa, ia] = 1
+                    self.kind[w, sb, ib] = 1
+
+    @ti.func
+    def move_vertex_line(self, w):
+        """Holstein: insert/remove a phonon line joining two density vertices.
+
+        Insert: end A uniform in time on a random electron, end B on a random electron at unfolded
+        time tau_A + l, l ~ Omega exp(-Omega l)/(1 - exp(-Omega beta)) on (0, beta); allowed when
+        both ends sit on the same site; acceptance g^2 n_el^2 beta (1-exp(-Omega beta)) / (Omega (N_lines+1))."""
+        beta = self.pf[0]
+        om = self.pf[1]
+        g = self.pf[3]
+        nel = self.pi[3]
+        nl = self.nlines[w]
+        C = self.CAP
+        norm = 1.0 - ti.exp(-om * beta)
+        cst = g * g * nel * nel * beta * norm / om
+        if self.rand(w) < 0.5:
+            sa = self.randint(w, nel)
+            ta = self.rand(w) * beta
+            sb = self.randint(w, nel)
+            l = -ti.log(1.0 - self.rand(w) * norm) / om
+            tb = ta + l
+            wr = 0
+            if tb >= beta:
+                tb -= beta
+                wr = 1
+            need = 1
+            if sa == sb:
+                need = 2
+            if self.nev[w, sa] + need > self.CAP or self.nev[w, sb] + need > self.CAP:
+                self.overflow[w] = 1
+            elif g > 0.0 and tb != ta:
+                pa = self.pos_at(w, sa, ta)
+                pb = self.pos_at(w, sb, tb)
+                sh = ti.Vector([0, 0, 0])
+                if wr == 1:
+                    sh = self.D[w, sb]
+                if self.same_site(pa, pb + sh):
+                    if self.accept(w, cst / (nl + 1), 2):
+                        ka = 0
+                        kb = 0
+                        for q in range(2):
+                            sq = sa
+                            tq = ta
+                            pq = pa
+                            if q == 1:
+                                sq = sb
+                                tq = tb
+                                pq = pb
+                            kq = self.insert_event(w, sq, tq, -1, 1, pq)
+                            if q == 0:
+                                ka = kq
+                            else:
+                                kb = kq
+                        if sa == sb and kb <= ka:
+                            ka += 1
+                        self.set_line(w, sa, ka, sb, kb, wr)
+        else:
+            if nl > 0:
+                sa, ia = self.pick_linked(w, self.randint(w, 2 * nl))
+                pp = self.partner[w, sa, ia]
+                sb = pp // C
+                ib = pp % C
+                if self.accept(w, nl / cst, 3):
+                    # remove the higher index first when both ends are on one electron
+                    s1 = sa
+                    i1 = ia
+                    s2 = sb
+                    i2 = ib
+                    if sa == sb and ib > ia:
+                        s1 = sb
+                        i1 = ib
+                        s2 = sa
+                        i2 = ia
+                    for q in range(2):
+                        sq = s1
+                        iq = i1
+                        if q == 1:
+                            sq = s2
+                            iq = i2
+                        self.remove_event(w, sq, iq)
+                    self.nlines[w] = nl - 1
+
+    @ti.func
+    def move_shift(self, w):
+        """Move one event in time between its neighbours (never across tau = 0)."""
+        beta = self.pf[0]
+        om = self.pf[1]
+        nel = self.pi[3]
+        s = self.randint(w, nel)
+        n = self.nev[w, s]
+        if n > 0:
+            i = self.randint(w, n)
+            lo = 0.0
+            hi = beta
+            if i > 0:
+                lo = self.tau[w, s, i - 1]
+            if i < n - 1:
+                hi = self.tau[w, s, i + 1]
+            told = self.tau[w, s, i]
+            tnew = lo + self.rand(w) * (hi - lo)
+            dS = 0.0
+            ok = 1
+            if self.dirn[w, s, i] >= 0:
+                pb = self.pos_before(w, s, i)
+                pa = self.pos[w, s, i]
+                a = told
+                b = tnew
+                pold = pa
+                pnew = pb
+                if tnew < told:
+                    a = tnew
+                    b = told
+                    pold = pb
+                    pnew = pa
+                dS += self.duv_unfolded(w, s, a, b, pold, pnew)
+            pp = self.partner[w, s, i]
+            if pp >= 0:
+                C = self.CAP
+                tp = self.tau[w, pp // C, pp % C]
+                wf = self.wrap[w, s, i]
+                lold = self.line_length(w, s, i)
+                lnew = ti.abs(tnew - tp)
+                if wf == 1:
+                    lnew = beta - lnew
+                    if tnew >= tp:
+                        ok = 0
+                elif wf == 2:
+                    lnew = beta - lnew
+                    if tnew <= tp:
+                        ok = 0
+                dS -= om * (lnew - lold)
+            if ok == 1 and tnew > lo and tnew < hi:
+                if self.accept(w, ti.exp(dS), 4):
+                    self.tau[w, s, i] = tnew
+
+    @ti.func
+    def move_swap(self, w):
+        """Exchange the directions of two consecutive bare kinks on different axes."""
+        nel = self.pi[3]
+        s = self.randint(w, nel)
+        n = self.nev[w, s]
+        if n >= 2:
+            i = self.randint(w, n - 1)
+            d1 = self.dirn[w, s, i]
+            d2 = self.dirn[w, s, i + 1]
+            if self.kind[w, s, i] == 0 and self.kind[w, s, i + 1] == 0 and d1 >= 0 and d2 >= 0 \
+                    and d1 // 2 != d2 // 2:
+                p = self.pos_before(w, s, i)
+                pold = self.pos[w, s, i]
+                pnew = p + self.unit(d2)
+                a = self.tau[w, s, i]
+                b = self.tau[w, s, i + 1]
+                dS = self.duv_unfolded(w, s, a, b, pold, pnew)
+                if self.accept(w, ti.exp(dS), 6):
+                    self.dirn[w, s, i] = d2
+                    self.dirn[w, s, i + 1] = d1
+                    self.pos[w, s, i] = pnew
+
+    @ti.func
+    def cut_ok(self, w, s, tc):
+        """Can the part of electron s's worldline after time tc be shifted by e (with D_s += e)
+        without breaking a phonon line? Direct lines must not join a shifted and an unshifted end;
+        a line through tau = beta from an early end on s must have its early end unshifted and its
+        late end shifted; from an early end on the other electron, its late end must stay put."""
+        C = self.CAP
+        ok = 1
+        for u in range(self.pi[3]):
+            for i in range(self.nev[w, u]):
+                pp = self.partner[w, u, i]
+                if pp >= 0:
+                    ps = pp // C
+                    pidx = pp % C
+                    sh_me = 0
+                    if u == s and self.tau[w, u, i] > tc:
+                        sh_me = 1
+                    sh_p = 0
+                    if ps == s and self.tau[w, ps, pidx] > tc:
+                        sh_p = 1
+                    wf = self.wrap[w, u, i]
+                    if wf == 0:
+                        if sh_me != sh_p:
+                            ok = 0
+                    elif wf == 1:  # this is the early end, partner the late end
+                        if u == s:
+                            if not (sh_me == 0 and sh_p == 1):
+                                ok = 0
+                        elif sh_p != 0:
+                            ok = 0
+        return ok
+
+    @ti.func
+    def duv_cut(self, w, s, tc, e):
+        """Change of -int v dtau when electron s's path after tc is shifted by e."""
+        beta = self.pf[0]
+        res = 0.0
+        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0):
+            o = 1 - s
+            ns = self.nev[w, s]
+            no = self.nev[w, o]
+            i0 = 0
+            i1 = 0
+            p0 = self.x0[w, s]
+            p1 = self.x0[w, o]
+            tcur = 0.0
+            while tcur < beta:
+                nx0 = beta
+                nx1 = beta
+                if i0 < ns:
+                    nx0 = self.tau[w, s, i0]
+                if i1 < no:
+                    nx1 = self.tau[w, o, i1]
+                tn = ti.min(nx0, nx1)
+                a = ti.max(tcur, tc)
+                if tn > a:
+                    res -= (tn - a) * (self.vint(p0 + e - p1) - self.vint(p0 - p1))
+                if i0 < ns and nx0 <= tn:
+                    p0 = self.pos[w, s, i0]
+                    i0 += 1
+                if i1 < no and nx1 <= tn:
+                    p1 = self.pos[w, o, i1]
+                    i1 += 1
+                tcur = tn
+        return res
+
+    @ti.func
+    def move_end(self, w):
+        """Insert a bare kink at a random time and shift the rest of the worldline (D_s += e), or
+        remove a random bare kink and shift back. Acceptance t beta 2d/(n+1) exp(dS) (inverse for
+        removal); two electrons: extended-ensemble factor eta^dist(D_0 - D_1)."""
+        beta = self.pf[0]
+        t = self.pf[2]
+        dim = self.pi[1]
+        nel = self.pi[3]
+        s = self.randint(w, nel)
+        n = self.nev[w, s]
+        z = ti.Vector([0, 0, 0])
+        ins = 0
+        if self.rand(w) < 0.5:
+            ins = 1
+        valid = 0
+        e = z
+        k = 0
+        tc = 0.0
+        base = 0.0
+        i = 0
+        if ins == 1:
+            if n + 1 > self.CAP:
+                self.overflow[w] = 1
+            else:
+                tc = self.rand(w) * beta
+                k = self.randint(w, 2 * dim)
+                e = self.unit(k)
+                base = t * beta * (2 * dim) / (n + 1)
+                if tc > 0.0:
+                    valid = 1
+        else:
+            if n > 0:
+                i = self.randint(w, n)
+                d = self.dirn[w, s, i]
+                if self.kind[w, s, i] == 0 and d >= 0:
+                    e = -self.unit(d)
+                    tc = self.tau[w, s, i]
+                    base = n / (t * beta * (2 * dim))
+                    valid = 1
+        if valid == 1:
+            if self.cut_ok(w, s, tc) == 0:
+                valid = 0
+        if valid == 1:
+            dS = 0.0
+            if ins == 1:
+                dS = self.duv_cut(w, s, tc, e)
+            else:
+                dS = -self.duv_cut(w, s, tc, -e)
+            lf = 0.0
+            if nel == 2:
+                e0 = z
+                e1 = z
+                if s == 0:
+                    e0 = e
+                else:
+                    e1 = e
+                lf = self.logf(w, e0, e1) - self.logf(w, z, z)
+            if self.accept(w, base * ti.exp(dS + lf), 9 - ins):
+                if ins == 1:
+                    p = self.pos_at(w, s, tc)
+                    kk = self.insert_event(w, s, tc, k, 0, p + e)
+                    for m in range(kk + 1, self.nev[w, s]):
+                        self.pos[w, s, m] = self.pos[w, s, m] + e
+                else:
+                    self.remove_event(w, s, i)
+                    for m in range(i, self.nev[w, s]):
+                        self.pos[w, s, m] = self.pos[w, s, m] + e
+                self.D[w, s] = self.D[w, s] + e
+
+    # ------------------------------------------------------------------ measurement
+    @ti.func
+    def measure(self, w):
+        if self.physical(w):
+            beta = self.pf[0]
+            om = self.pf[1]
+            nel = self.pi[3]
+            nev = 0
+            lsum = 0.0
+            for s in range(nel):
+                nev += self.nev[w, s]
+                for i in range(self.nev[w, s]):
+                    if self.partner[w, s, i] >= 0:
+                        lsum += 0.5 * self.line_length(w, s, i)
+            vsum = 0.0
+            r2sum = 0.0
+            if nel == 2:
+                n0 = self.nev[w, 0]
+                n1 = self.nev[w, 1]
+                i0 = 0
+                i1 = 0
+                p0 = self.x0[w, 0]
+                p1 = self.x0[w, 1]
+                tcur = 0.0
+                while tcur < beta:
+                    nx0 = beta
+                    nx1 = beta
+                    if i0 < n0:
+                        nx0 = self.tau[w, 0, i0]
+                    if i1 < n1:
+                        nx1 = self.tau[w, 1, i1]
+                    tn = ti.min(nx0, nx1)
+                    dt = tn - tcur
+                    if dt > 0.0:
+                        r = self.min_image(p0 - p1)
+                        r2sum += dt * ti.cast(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], ti.f64)
+                        vsum += dt * self.vint(p0 - p1)
+                    if i0 < n0 and nx0 <= tn:
+                        p0 = self.pos[w, 0, i0]
+                        i0 += 1
+                    if i1 < n1 and nx1 <= tn:
+                        p1 = self.pos[w, 1, i1]
+                        i1 += 1
+                    tcur = tn
+                    if i0 >= n0 and i1 >= n1:
+                        dtl = beta - tcur
+                        if dtl > 0.0:
+                            r = self.min_image(p0 - p1)
+                            r2sum += dtl * ti.cast(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], ti.f64)
+                            vsum += dtl * self.vint(p0 - p1)
+                        tcur = beta
+            wv = ti.cast(self.D[w, 0], ti.f64)
+            if nel == 2:
+                wv = 0.5 * ti.cast(self.D[w, 0] + self.D[w, 1], ti.f64)
+            w2 = wv.dot(wv)
+            self.acc[w, 0] += 1.0
+            self.acc[w, 1] += (-nev + om * lsum + vsum) / beta
+            self.acc[w, 2] += r2sum / beta
+            self.acc[w, 3] += w2
+            self.acc[w, 4] += lsum / beta
+            self.acc[w, 5] += ti.cast(nev, ti.f64)
+            self.acc[w, 6] += ti.cast(self.nlines[w], ti.f64)
