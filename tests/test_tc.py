@@ -1,0 +1,133 @@
+"""Tests of bpcore.tc: T_c of a dilute bipolaron liquid from mass and size."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bpcore import tc
+
+
+def test_coefficients():
+    # ideal-gas BEC: T_c = 2 pi n^{2/3} / (zeta(3/2)^{2/3} m) = 3.3125 n^{2/3}/m
+    assert tc.C_BEC_3D == pytest.approx(3.3125, abs=1e-4)
+    assert tc.C_BKT_2D == 1.84
+
+
+def test_2d_formula_and_cap():
+    # review Eq. 8: T_c = (1.84/pi) / (m R^2) for R^2 >= 1, saturating at (1.84/pi)/m
+    r = tc.tc_from_values(2.0, 3.0, 2)
+    assert r["tc"] == pytest.approx(1.84 / math.pi / (2.0 * 3.0), rel=1e-12)
+    assert r["n"] == pytest.approx(1 / (3 * math.pi))
+    assert not r["saturated"]
+    small = tc.tc_from_values(2.0, 0.4, 2)
+    assert small["saturated"] and small["tc"] == pytest.approx(1.84 / math.pi / 2.0, rel=1e-12)
+    assert 1.84 / math.pi == pytest.approx(0.5, abs=0.09)  # the review's rounding
+
+
+def test_3d_formula_matches_review_coefficient():
+    # our 3D touching density n = 1/((4/3) pi R^3) gives T_c = 1.275/(m R^2): the review's ~1.2
+    r = tc.tc_from_values(1.0, 4.0, 3)
+    coeff = r["tc"] * 1.0 * 4.0
+    assert coeff == pytest.approx(3.3125 * (3 / (4 * math.pi)) ** (2 / 3), rel=1e-4)
+    assert coeff == pytest.approx(1.2, abs=0.1)
+    assert r["n"] == pytest.approx(1 / (4 / 3 * math.pi * 8.0))
+
+
+def test_radius_conventions_factor_four():
+    rel = tc.tc_from_values(1.5, 8.0, 2, radius="relative")
+    cen = tc.tc_from_values(1.5, 8.0, 2, radius="centre")
+    assert cen["tc"] == pytest.approx(4 * rel["tc"], rel=1e-12)
+    assert cen["r2_used"] == pytest.approx(2.0)
+    # at R^2_rel = 2 the centre convention hits the cap (1/2 < 1): only a factor 2 apart
+    a = tc.tc_from_values(1.0, 2.0, 2, radius="relative")["tc"]
+    b = tc.tc_from_values(1.0, 2.0, 2, radius="centre")["tc"]
+    assert b / a == pytest.approx(2.0)
+
+
+def test_binding_flag_and_error_propagation():
+    r = tc.tc_from_values(2.0, 3.0, 2, binding=0.01)
+    assert r["tc_below_binding"] is False
+    r = tc.tc_from_values(2.0, 3.0, 2, binding=1.0, mass_err=0.2, r2_err=0.3)
+    assert r["tc_below_binding"] is True
+    assert r["tc_err"] == pytest.approx(r["tc"] * math.hypot(0.1, 0.1))
+    assert tc.tc_from_values(2.0, 3.0, 2)["tc_below_binding"] is None
+
+
+def _synthetic_bins(n, beta, dim, w2_true, r2_true, seed, rho=0.0):
+    """Bins with Gaussian noise (AR(1) correlated with coefficient rho)."""
+    rng = np.random.default_rng(seed)
+    e = np.zeros((n, 2))
+    z = rng.normal(size=(n, 2))
+    for i in range(n):
+        e[i] = (rho * e[i - 1] if i else 0) + z[i]
+    return pd.DataFrame({"winding2": w2_true * (1 + 0.05 * e[:, 0]), "r2": r2_true * (1 + 0.03 * e[:, 1]),
+                         "energy": -5.0 + 0.01 * rng.normal(size=n), "count": np.full(n, 100)})
+
+
+def test_jackknife_recovers_known_tc_and_error():
+    # true: m = d beta / <W^2> = 2*20/25 = 1.6, r2 = 3 -> T_c = (1.84/pi)/(1.6*3)
+    beta, dim, w2, r2 = 20.0, 2, 25.0, 3.0
+    true = 1.84 / math.pi / (dim * beta / w2 * r2)
+    pulls, errs = [], []
+    for seed in range(40):
+        res = tc.tc_from_bins(_synthetic_bins(64, beta, dim, w2, r2, seed), beta, dim, n_blocks=None)
+        pulls.append((res["tc"] - true) / res["tc_err"])
+        errs.append(res["tc_err"])
+    pulls = np.array(pulls)
+    # expected error: T_c ∝ W^2 / r2, relative noise per bin 5% and 3% -> sqrt(.05^2+.03^2)/sqrt(64)
+    expected = true * math.hypot(0.05, 0.03) / 8
+    assert np.mean(errs) == pytest.approx(expected, rel=0.15)
+    assert abs(np.mean(pulls)) < 3 / math.sqrt(len(pulls))
+    assert np.std(pulls) == pytest.approx(1.0, abs=0.3)
+
+
+def test_jackknife_blocks_absorb_correlation():
+    # strongly correlated bins: the per-bin jackknife underestimates, 8 blocks do much better
+    beta, dim, w2, r2 = 20.0, 2, 25.0, 3.0
+    true = 1.84 / math.pi / (dim * beta / w2 * r2)
+    one, blk = [], []
+    for seed in range(30):
+        b = _synthetic_bins(256, beta, dim, w2, r2, 100 + seed, rho=0.9)
+        one.append(tc.tc_from_bins(b, beta, dim, n_blocks=None))
+        blk.append(tc.tc_from_bins(b, beta, dim, n_blocks=8))
+    spread = np.std([r["tc"] for r in blk])
+    assert np.mean([r["tc_err"] for r in one]) < 0.6 * spread
+    assert np.mean([r["tc_err"] for r in blk]) == pytest.approx(spread, rel=0.4)
+    assert abs(np.mean([r["tc"] for r in blk]) - true) < 3 * spread / math.sqrt(30)
+
+
+def test_tc_from_bins_mass_convention():
+    b = pd.DataFrame({"winding2": [10.0, 10.0, 10.0], "r2": [2.0, 2.0, 2.0]})
+    r = tc.tc_from_bins(b, 5.0, 2)
+    assert r["mass"] == pytest.approx(1.0) and r["mass_err"] == pytest.approx(0.0, abs=1e-12)
+    assert r["tc"] == pytest.approx(1.84 / math.pi / 2.0)
+    r3 = tc.tc_from_bins(b, 5.0, 3)
+    assert r3["mass"] == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("kw, name", [
+    (dict(dim=1), "dim"), (dict(mass=0.0), "mass"), (dict(mass=float("nan")), "mass"),
+    (dict(r2=-1.0), "r2"), (dict(radius="diameter"), "radius"),
+])
+def test_bad_input(kw, name):
+    args = dict(mass=1.0, r2=2.0, dim=2)
+    args.update(kw)
+    with pytest.raises(ValueError, match=name):
+        tc.tc_from_values(**args)
+
+
+def test_bad_bins():
+    with pytest.raises(ValueError, match="r2"):
+        tc.tc_from_bins(pd.DataFrame({"winding2": [1.0, 2.0]}), 1.0, 2)
+    with pytest.raises(ValueError, match="beta"):
+        tc.tc_from_bins(pd.DataFrame({"winding2": [1.0, 2.0], "r2": [1.0, 1.0]}), -1.0, 2)
+
+
+def test_me_estimate():
+    # identity mapping; ME T_c grows with lambda and stays below the ~0.1 Omega scale at lambda ~ 1
+    assert tc.me_lambda("holstein", 0.7) == 0.7
+    a, b = tc.tc_me("bond-peierls", 0.6), tc.tc_me("bond-peierls", 1.0)
+    assert 0 < a < b < 0.1
+    with pytest.raises(ValueError, match="model"):
+        tc.me_lambda("fröhlich", 0.5)
