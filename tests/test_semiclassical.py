@@ -313,3 +313,16 @@ def test_instanton_with_hubbard_U_converges():
     r0 = lattice_instanton(ClassicalModel(Lattice.chain(8), "bond", 4.0), 8, inits=("linear",), n_random=2)
     assert r.path.converged and np.isfinite(r.path.action) and r.path.action > 0
     assert r.minimum.energy > r0.minimum.energy  # U costs energy
+
+
+@pytest.mark.parametrize("coupling", ["bond", "holstein"])
+def test_taichi_batched_singlet_matches_scipy_reference(coupling):
+    lat = Lattice.square(4)
+    ref = ClassicalModel(lat, coupling, 1.5, U=3.0)
+    tai = ClassicalModel(lat, coupling, 1.5, U=3.0, solver="taichi")
+    X = np.random.default_rng(6).normal(0, 1.5, (4, ref.n_dof))
+    V0, G0 = ref.energies_grads(X)
+    V1, G1 = tai.energies_grads(X)
+    assert np.max(np.abs(V1 - V0)) < 1e-9 and np.max(np.abs(G1 - G0)) < 1e-7
+    V2, G2 = tai.energies_grads(X + 1e-2)  # warm start from the previous ground states
+    assert np.max(np.abs(V2 - ref.energies_grads(X + 1e-2)[0])) < 1e-9
