@@ -326,3 +326,20 @@ def test_taichi_batched_singlet_matches_scipy_reference(coupling):
     assert np.max(np.abs(V1 - V0)) < 1e-9 and np.max(np.abs(G1 - G0)) < 1e-7
     V2, G2 = tai.energies_grads(X + 1e-2)  # warm start from the previous ground states
     assert np.max(np.abs(V2 - ref.energies_grads(X + 1e-2)[0])) < 1e-9
+
+
+def test_cli_prints_json_row(capsys):
+    import argparse
+    import json
+
+    from bpcore.semiclassical.cli import register_cli
+
+    p = argparse.ArgumentParser()
+    register_cli(p.add_subparsers(dest="command"))
+    args = p.parse_args(["instanton", "--model", "holstein", "--lam", "2", "--dim", "1", "--L", "8",
+                         "--n-images", "8", "--n-random", "1"])
+    assert args.func(args) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["model"] == "holstein" and row["s_inst_omega_over_t_lam"] > 0 and row["converged"]
+    with pytest.raises(ValueError, match="lam"):
+        args.func(p.parse_args(["instanton", "--lam", "-1"]))
