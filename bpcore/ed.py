@@ -440,7 +440,7 @@ REFERENCE_POINTS = [
 ]
 
 
-def reference_table(points=None, tol: float = 1e-7, store=None, topic: str = "ed_reference",
+def reference_table(points=None, tol: float = 1e-6, store=None, topic: str = "ed_reference",
                     force: bool = False):
     """Compute (or load) converged ED reference values and store each under ``data/<topic>/``.
 

@@ -239,3 +239,97 @@ def tc_me(model: str, lam: float, mu_star: float = 0.1, dim: int = 2) -> float:
         if "below the solver" in str(exc):
             return float("nan")
         raise
+
+
+# ----------------------------------------------------------------------------- QMC pipeline
+class _LoadOnlyStore:
+    """A :class:`bpcore.store.Store` stand-in that never computes: a missing result raises LookupError."""
+
+    def __init__(self, store):
+        self._s = store
+
+    def __getattr__(self, name):
+        return getattr(self._s, name)
+
+    def get_or_compute(self, topic, params, compute, **kw):
+        cached = self._s.load(topic, params)
+        if cached is None:
+            raise LookupError(f"no stored QMC result under {topic} for these parameters")
+        return cached
+
+
+def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: float = 8.0, V: float = 0.0,
+                 *, beta: float, L: int = 0, seed: int = 0, radius: str = "relative", binding: bool = True,
+                 compute: bool = True, store=None, run: Mapping | None = None, **algorithmic) -> dict:
+    """One point of Figs. 6–8: QMC bipolaron (and polaron, for Δ_BP) → T_c/Ω with jackknife errors.
+
+    ``omega`` is Ω/t (t = 1). Runs go through :func:`bpcore.qmc.cached_run` under ``topic``
+    (looked up by parameter hash, computed only when missing; with ``compute=False`` a missing
+    run raises LookupError). ``run`` holds the run-length fields (``sweeps``/``time_limit``)
+    which are not part of the key. The polaron run takes U = V = 0 (one electron does not feel
+    them), so it is shared by every U and V at the same (model, dim, Ω, λ, β).
+
+    Returns a flat dict: parameters, ``t_over_omega``, ``tc_over_omega`` ± ``tc_over_omega_err``
+    (jackknife over the bipolaron bins), ``mass``/``r2``/``energy`` (± err), ``e_polaron``,
+    ``binding`` ± err (Δ_BP = 2E_P − E_BP), ``tc_below_binding``, ``saturated``, ``bound``
+    (Δ_BP > 2σ), ``backend``.
+    """
+    from bpcore import qmc
+    from bpcore.store import Store
+
+    st = store or Store()
+    if not compute:
+        st = _LoadOnlyStore(st)
+    run = dict(run or {})
+    common = dict(model=model, dim=dim, L=L, beta=beta, omega=omega, lam=lam, seed=seed, **algorithmic)
+    bp = qmc.cached_run(topic, store=st, electrons=2, U=U, V=V, **common, **run)
+    row = {"model": bp.params["model"], "dim": dim, "L": L, "omega": omega, "t_over_omega": 1.0 / omega,
+           "lam": lam, "U": U, "V": V, "beta": beta, "seed": seed, "radius": radius,
+           "energy": bp.energy.mean, "energy_err": bp.energy.err, "mass": bp.mass.mean,
+           "mass_err": bp.mass.err, "r2": bp.r2.mean, "r2_err": bp.r2.err, "backend": bp.backend,
+           "n_bins": len(bp.bins)}
+    delta = None
+    if binding:
+        pol = qmc.cached_run(topic, store=st, electrons=1, U=0.0, V=0.0, **common, **run)
+        d = qmc.binding_energy(bp, pol)
+        delta = d.mean
+        row.update(e_polaron=pol.energy.mean, e_polaron_err=pol.energy.err, polaron_mass=pol.mass.mean,
+                   polaron_mass_err=pol.mass.err, binding=d.mean, binding_err=d.err,
+                   bound=bool(d.mean > 2 * d.err))
+    res = tc_from_bins(bp.bins, beta, dim, radius=radius, binding=delta)
+    row.update(tc=res["tc"], tc_err=res["tc_err"], tc_over_omega=res["tc"] / omega,
+               tc_over_omega_err=res["tc_err"] / omega, saturated=res["saturated"],
+               tc_below_binding=res["tc_below_binding"])
+    return row
+
+
+def qmc_tc_scan(topic: str, points, *, compute: bool = True, skip_missing: bool = False, desc: str | None = None,
+                **common) -> pd.DataFrame:
+    """:func:`qmc_tc_point` over ``points`` (an iterable of dicts of per-point arguments, merged
+    over ``common``). With ``skip_missing`` a point whose runs are not stored (and ``compute`` is
+    False) is left out instead of raising. Returns one row per point."""
+    from bpcore.progress import progress
+
+    rows = []
+    points = list(points)
+    for p in progress(points, desc=desc or topic, total=len(points)):
+        try:
+            rows.append(qmc_tc_point(topic, **{**common, **p}, compute=compute))
+        except LookupError:
+            if not skip_missing:
+                raise
+    return pd.DataFrame(rows)
+
+
+def me_curve(lams, mu_star: float = 0.1, model: str = "bond-peierls", dim: int = 2) -> pd.DataFrame:
+    """Migdal–Eliashberg T_c/Ω on a grid of the model's λ (at λ_ME = :func:`me_lambda`), with the
+    closed-form McMillan/Allen–Dynes values beside it (:func:`bpcore.eliashberg.tc_curve`)."""
+    from bpcore import eliashberg
+    from bpcore.ed import _single_thread_blas
+
+    lme = [me_lambda(model, l, dim) for l in lams]
+    with _single_thread_blas():
+        df = eliashberg.tc_curve(lme, mu_star)
+    df.insert(0, "lam_model", np.asarray(lams, float))
+    df.insert(0, "model", model)
+    return df
