@@ -131,3 +131,40 @@ def test_me_estimate():
     assert 0 < a < b < 0.1
     with pytest.raises(ValueError, match="model"):
         tc.me_lambda("fröhlich", 0.5)
+
+
+def test_qmc_pipeline_plumbing(monkeypatch, tmp_path):
+    """qmc_tc_point with a stand-in for bpcore.qmc.cached_run: checks the wiring (units T_c/Omega,
+    binding sign, shared U = V = 0 polaron run, load-only mode), not the QMC itself."""
+    from types import SimpleNamespace
+
+    from bpcore import qmc
+    from bpcore.stats import Estimate
+    from bpcore.store import Store
+
+    calls = []
+
+    def fake_cached_run(topic, store=None, **kw):
+        calls.append(kw)
+        if isinstance(store, tc._LoadOnlyStore):
+            raise LookupError("missing")
+        ne = kw["electrons"]
+        w2 = 2 * kw["beta"] / (2.0 if ne == 2 else 0.7)  # m* = 2 (pair), 0.7 (polaron)
+        bins = pd.DataFrame({"winding2": [w2] * 4, "r2": [3.0 if ne == 2 else 0.0] * 4, "count": [10] * 4})
+        return SimpleNamespace(energy=Estimate(-9.0 if ne == 2 else -4.0, 0.01), mass=Estimate(2.0, 0.0),
+                               r2=Estimate(3.0, 0.0), bins=bins, backend="cpu",
+                               params={"model": kw["model"]})
+
+    monkeypatch.setattr(qmc, "cached_run", fake_cached_run)
+    row = tc.qmc_tc_point("x", "bond-peierls", 2, 0.5, 1.0, U=8.0, beta=32.0, store=Store(tmp_path))
+    assert row["t_over_omega"] == 2.0
+    assert row["tc_over_omega"] == pytest.approx(1.84 / math.pi / (2.0 * 3.0) / 0.5)
+    assert row["binding"] == pytest.approx(1.0) and row["bound"]
+    assert row["tc_below_binding"] is True
+    assert calls[1]["electrons"] == 1 and calls[1]["U"] == 0.0 and calls[1]["V"] == 0.0
+    df = tc.qmc_tc_scan("x", [dict(lam=1.0)], model="bond-peierls", dim=2, omega=1.0, beta=16.0,
+                        compute=False, skip_missing=True, store=Store(tmp_path))
+    assert len(df) == 0
+    with pytest.raises(LookupError):
+        tc.qmc_tc_scan("x", [dict(lam=1.0)], model="bond-peierls", dim=2, omega=1.0, beta=16.0,
+                       compute=False, store=Store(tmp_path))
