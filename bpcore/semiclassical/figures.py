@@ -5,6 +5,7 @@ Each function returns ``(results DataFrame, {name: extra DataFrame})`` ready for
 """
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -106,6 +107,36 @@ def fit_power_law(lam, S, lam_min: float | None = None) -> dict:
             "lam_min": float(lam.min()), "lam_max": float(lam.max()), "n_points": int(len(lam))}
 
 
+def fit_power_law_offset(lam, S, lam_min: float | None = None) -> dict:
+    """Fit ``S = A lam^p + B`` (relative weights) over ``lam >= lam_min``: the constant ``B`` absorbs the
+    leading finite-lambda correction (e.g. S = a sqrt(lam) + b). ``p_fit_err`` from the covariance
+    (scaled by the residuals), ``p_window`` the largest change of p when the lowest or the highest point
+    is dropped; ``p_err`` both in quadrature. Needs >= 4 points (>= 5 for the window estimate)."""
+    import scipy.optimize
+
+    lam, S = np.asarray(lam, float), np.asarray(S, float)
+    sel = np.isfinite(S) & (S > 0) & (lam >= (lam_min if lam_min is not None else -np.inf))
+    lam, S = lam[sel], S[sel]
+    o = np.argsort(lam)
+    lam, S = lam[o], S[o]
+    if len(lam) < 4:
+        raise ValueError("fit_power_law_offset needs at least 4 points in the window")
+    f = lambda x, A, p, B: A * x**p + B  # noqa: E731
+
+    def fit(x, y):
+        p0 = fit_power_law(x, y)["p"] if len(x) >= 3 else 0.75
+        popt, pcov = scipy.optimize.curve_fit(f, x, y, p0=[y[-1] / x[-1] ** p0, p0, 0.0], sigma=y, maxfev=20000)
+        return popt, np.sqrt(np.diag(pcov))
+
+    popt, perr = fit(lam, S)
+    window = 0.0
+    if len(lam) >= 5:
+        window = max(abs(fit(lam[1:], S[1:])[0][1] - popt[1]), abs(fit(lam[:-1], S[:-1])[0][1] - popt[1]))
+    return {"p": float(popt[1]), "A": float(popt[0]), "B": float(popt[2]), "p_fit_err": float(perr[1]),
+            "p_window": float(window), "p_err": float(np.hypot(perr[1], window)),
+            "lam_min": float(lam.min()), "lam_max": float(lam.max()), "n_points": int(len(lam))}
+
+
 def local_exponents(lam, S) -> pd.DataFrame:
     """``d ln S / d ln lam`` between consecutive couplings (at their geometric mean)."""
     lam, S = np.asarray(lam, float), np.asarray(S, float)
@@ -189,7 +220,10 @@ def stored_instantons(points, force: bool = False, store=None, desc: str = "inst
 
     store = store or Store()
     res, paths, confs = [], [], []
-    for pt in progress(list(points), desc=desc):
+    unique = {}
+    for pt in points:  # one entry per key
+        unique.setdefault(json.dumps(instanton_params(**pt), sort_keys=True), pt)
+    for pt in progress(list(unique.values()), desc=desc):
         key = instanton_params(**pt)
         df = store.get_or_compute(TOPIC_INSTANTON, key, lambda pt=pt: instanton_point(
             pt["coupling"], pt["lam"], pt.get("U", 0.0), pt.get("dim", 2), pt.get("L", 8), pt.get("n_images", 16),

@@ -11,8 +11,8 @@ def draw_bond_configuration(ax, conf, L: int, window: int | None = 6, cmap="viri
     Only a ``window x window`` patch around the densest site is drawn. Returns the bond colour mappable."""
     from matplotlib.collections import LineCollection
 
-    sites = conf[conf.kind == "site_density"].sort_values("index")
-    bonds = conf[conf.kind == "bond"]
+    sites = conf[conf.kind == "site_density"].drop_duplicates("index").sort_values("index")
+    bonds = conf[conf.kind == "bond"].drop_duplicates("index")
     dens = sites.density.to_numpy()
     xy = sites[["x", "y"]].to_numpy()
     c = xy[int(np.argmax(dens))]
@@ -28,11 +28,11 @@ def draw_bond_configuration(ax, conf, L: int, window: int | None = 6, cmap="viri
         if np.all(np.abs(p0) <= w / 2) and np.all(np.abs(p1) <= w / 2):
             segs.append([p0, p1])
             vals.append(b.displacement)
-    lc = LineCollection(segs, array=np.asarray(vals), cmap=cmap, linewidths=5, zorder=1)
+    lc = LineCollection(segs, array=np.asarray(vals), cmap=cmap, linewidths=6, zorder=1)
     ax.add_collection(lc)
     pw = np.array([wrap(p) for p in xy])
     sel = np.all(np.abs(pw) <= w / 2, axis=1)
-    ax.scatter(pw[sel, 0], pw[sel, 1], s=20 + 900 * dens[sel] / dens.max(), c="white", edgecolors="crimson",
+    ax.scatter(pw[sel, 0], pw[sel, 1], s=8 + 260 * dens[sel] / dens.max(), facecolors="none", edgecolors="crimson",
                linewidths=1.5, zorder=2)
     ax.set_aspect("equal")
     ax.set_xlim(-w / 2 - 0.5, w / 2 + 0.5)
