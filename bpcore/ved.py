@@ -194,19 +194,21 @@ def _x_terms(ph, site, amp):
     return [(ph + ((site, 1),), amp)]
 
 
-def _neighbours(model, electrons, c):
+def _neighbours(model, electrons, c, hopping=True, phonons=True):
     """Off-diagonal terms of H|c⟩ at t = g = 1: list of (c', amp, shift a, kind) with kind 0 = hopping
     (coefficient t) and 1 = electron–phonon (coefficient g); H|c⟩ ⊃ amp·T_a|c'⟩."""
     d, ph = c
     out = []
     positions = (0,) if electrons == 1 else (0, d)
     for e, x in enumerate(positions):
-        if model == "holstein":
+        if model == "holstein" and phonons:
             for p, amp in _x_terms(ph, x, 1.0):
                 out.append(((d, p), amp, 0, 1))
         for delta in (1, -1):
-            tmp = [(ph, -1.0, 0)]
-            if model == "site-peierls":  # g·δ·(X_x − X_{x+δ}) with the hop x → x+δ
+            tmp = [(ph, -1.0, 0)] if hopping else []
+            if not phonons:
+                pass
+            elif model == "site-peierls":  # g·δ·(X_x − X_{x+δ}) with the hop x → x+δ
                 tmp += [(p, a, 1) for p, a in _x_terms(ph, x, float(delta))]
                 tmp += [(p, a, 1) for p, a in _x_terms(ph, x + delta, -float(delta))]
             elif model == "bond-peierls":  # α·X_{bond} with the hop across that bond
@@ -227,9 +229,11 @@ def seed_state(electrons: int):
 
 
 def build_basis(model: str, electrons: int, generations: int | None = None, max_states: int = MAX_STATES,
-                seeds=None, progress: bool = False) -> Basis:
+                seeds=None, progress: bool = False, hopping: bool = True, phonons: bool = True) -> Basis:
     """Grow the VED basis for ``generations`` generations and assemble T_a, V_a (module docstring).
 
+    ``hopping=False`` / ``phonons=False`` leave the bare hopping / the electron–phonon term out of
+    the growth (for the exact limits t = 0 and g = 0, whose bases are then much smaller).
     ``seeds``: canonical configurations to start from (default: :func:`seed_state`). Before each
     generation (from the 4th on) the final size is projected from the last growth ratio; a
     projection above ``max_states`` raises ValueError naming ``generations``.
@@ -253,7 +257,7 @@ def build_basis(model: str, electrons: int, generations: int | None = None, max_
 
     def visit(s, grow, g_now, new):
         i = index[s]
-        for s2, amp, sh, kind in _neighbours(model, electrons, s):
+        for s2, amp, sh, kind in _neighbours(model, electrons, s, hopping, phonons):
             j = index.get(s2)
             if j is None:
                 if not grow:
@@ -326,7 +330,7 @@ def get_basis(model: str, electrons: int, generations: int, max_states: int = MA
 
 
 # --------------------------------------------------------------------------- solving
-def ground_state(M: dict, K: float = 0.0, tol: float = 1e-13):
+def ground_state(M: dict, K: float = 0.0, tol: float = 1e-12):
     """Lowest eigenpair (E, ψ) of H(K) = Σ_a e^{-iKa} M_a."""
     H = _combine(M, K)
     n = H.shape[0]
@@ -339,7 +343,7 @@ def ground_state(M: dict, K: float = 0.0, tol: float = 1e-13):
     return float(w[0]), v[:, 0]
 
 
-def curvature(M: dict, psi: np.ndarray, E0: float, K: float = 0.0, rtol: float = 1e-12) -> float:
+def curvature(M: dict, psi: np.ndarray, E0: float, K: float = 0.0, rtol: float = 1e-10) -> float:
     """∂²E/∂K² of the (non-degenerate) eigenvalue E0, eigenvector ψ, of H(K) = Σ_a e^{-iKa} M_a:
     ⟨ψ|H''|ψ⟩ − 2⟨H'ψ|Q(H − E0)^{-1}Q|H'ψ⟩, the linear system solved by conjugate gradients
     on (H − E0 + |ψ⟩⟨ψ|), which is positive definite when E0 is the lowest eigenvalue."""
@@ -443,7 +447,7 @@ def band_minimum(M: dict, n_k: int = 9, refine: bool = True) -> tuple[float, flo
     lo, hi = ks[max(i - 1, 0)], ks[min(i + 1, n_k - 1)]
     r = minimize_scalar(lambda k: ground_state(M, float(k))[0], bounds=(lo, hi), method="bounded",
                         options={"xatol": 1e-7})
-    if r.fun < es[i]:
+    if r.fun < es[i] - 1e-11 * (1 + abs(es[i])):
         return float(r.x), float(r.fun)
     return float(ks[i]), float(es[i])
 
