@@ -10,7 +10,7 @@ import importlib
 import json
 import sys
 
-PLUGINS = ("bpcore.qmc.cli", "bpcore.ved")
+PLUGINS = ("bpcore.qmc.cli", "bpcore.ved", "bpcore.semiclassical.cli")
 
 
 def _parse_value(text: str):
