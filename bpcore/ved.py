@@ -323,7 +323,7 @@ def get_basis(model: str, electrons: int, generations: int, max_states: int = MA
     key = (model, int(electrons), int(generations))
     if key not in _CACHE:
         b = build_basis(model, electrons, generations, max_states=max_states)
-        while len(_CACHE) >= 3:
+        while len(_CACHE) >= 6:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = b
     return _CACHE[key]
@@ -458,6 +458,79 @@ def convergence(model: str, electrons: int, omega: float, lam: float | None = No
     """:func:`solve` for increasing generation counts (the convergence table)."""
     return [solve(model, electrons, omega, lam, t=t, U=U, K=K, generations=G, g=g, mass=mass,
                   max_states=max_states) for G in generations_list]
+
+
+# --------------------------------------------------------------------------- figure points
+def point_params(model: str, omega: float, lam: float, U: float = 0.0, generations=(8, 9, 10),
+                 polaron_generations: int = 12, t: float = 1.0, n_k: int = 5) -> dict:
+    """Canonical Store key of one :func:`bipolaron_point` (physical + algorithmic parameters)."""
+    _check_model(model)
+    gens = sorted(int(check_number("generations", G, minimum=1, integer=True)) for G in generations)
+    if len(gens) < 2:
+        raise ValueError("generations must list at least two values (convergence check)")
+    check_number("lam", lam, minimum=0.0)
+    check_number("omega", omega, minimum=0.0, strict_min=True)
+    check_number("U", U)
+    check_number("polaron_generations", polaron_generations, minimum=1, integer=True)
+    check_number("n_k", n_k, minimum=2, integer=True)
+    return {"model": model, "omega": float(omega), "lam": float(lam), "U": float(U), "t": float(t),
+            "generations": gens, "polaron_generations": int(polaron_generations), "n_k": int(n_k)}
+
+
+def bipolaron_point(model: str, omega: float, lam: float, U: float = 0.0, generations=(8, 9, 10),
+                    polaron_generations: int = 12, t: float = 1.0, n_k: int = 5, mass_tol: float = 0.02):
+    """Bipolaron (K = 0) and polaron (band minimum) at one (model, Ω, λ, U), with its convergence table.
+
+    Returns ``(row, {"convergence": table})`` as pandas DataFrames (the Store's format):
+
+    * ``row``: energy ``E_BP``, ``mass_BP`` (1/t units), ``m_ratio`` = m*_BP/(2 m_e) = t·m*_BP,
+      ``r2``, ``n_ph``, ``z`` of the largest basis; polaron ``E_P`` (minimum over K, at ``k_P``)
+      and ``mass_P`` (at K = 0); binding ``Delta`` = 2E_P − E_BP; ``bound`` = Δ larger than twice
+      the last change of E_BP and E_P with the basis; ``mass_change`` = relative change of the mass
+      between the last two generation counts and ``converged`` = mass_change < ``mass_tol``;
+      ``min_at_zero``: E_BP(K) > E_BP(0) on ``n_k − 1`` further K in (0, π] (smallest basis) and
+      positive curvature at K = 0.
+    * ``convergence``: one line per generation count (E, mass, r2, n_ph, z, weight on the last
+      generation, basis size, seconds).
+    """
+    import pandas as pd
+
+    p = point_params(model, omega, lam, U, generations, polaron_generations, t, n_k)
+    g = coupling(model, lam, t, omega)
+    conv = []
+    for G in p["generations"]:
+        r = solve(model, 2, omega, lam, t=t, U=U, generations=G)
+        conv.append({"kind": "bipolaron", **{k: r[k] for k in ("generations", "n_states", "energy", "mass",
+                     "r2", "n_ph", "z", "w_last_generation", "build_seconds", "solve_seconds")}})
+    pol = []
+    for G in (p["polaron_generations"] - 2, p["polaron_generations"]):
+        bp = get_basis(model, 1, G)
+        Mp = bp.matrices(t, g, omega)
+        kP, EP = band_minimum(Mp, n_k=9)
+        rp = solve(model, 1, omega, lam, t=t, basis=bp)
+        pol.append((kP, EP, rp))
+        conv.append({"kind": "polaron", "generations": G, "n_states": bp.size, "energy": EP,
+                     "mass": rp["mass"], "r2": 0.0, "n_ph": rp["n_ph"], "z": rp["z"],
+                     "w_last_generation": rp["w_last_generation"], "build_seconds": bp.build_seconds,
+                     "solve_seconds": rp["solve_seconds"], "k_min": kP})
+    b0 = get_basis(model, 2, p["generations"][0])
+    M0 = b0.matrices(t, g, omega, U)
+    e_k = dispersion(M0, np.linspace(0.0, math.pi, n_k)[1:])
+    last, prev = conv[len(p["generations"]) - 1], conv[len(p["generations"]) - 2]
+    kP, EP, rp = pol[-1]
+    dEP = abs(pol[-1][1] - pol[0][1])
+    delta = 2 * EP - last["energy"]
+    mass_change = abs(last["mass"] - prev["mass"]) / abs(last["mass"])
+    row = {"model": model, "omega": float(omega), "lam": float(lam), "U": float(U), "t": float(t),
+           "g": g, "generations": last["generations"], "n_states": last["n_states"],
+           "E_BP": last["energy"], "mass_BP": last["mass"], "m_ratio": last["mass"] * t,
+           "r2": last["r2"], "n_ph": last["n_ph"], "z": last["z"],
+           "E_P": EP, "k_P": kP, "mass_P": rp["mass"], "Delta": delta,
+           "dE_BP": abs(last["energy"] - prev["energy"]), "dE_P": dEP,
+           "bound": bool(delta > 2 * (abs(last["energy"] - prev["energy"]) + 2 * dEP) + 1e-9),
+           "mass_change": mass_change, "converged": bool(mass_change < mass_tol),
+           "min_at_zero": bool(np.all(e_k > conv[0]["energy"] - 1e-9) and last["mass"] > 0)}
+    return pd.DataFrame([row]), {"convergence": pd.DataFrame(conv)}
 
 
 # --------------------------------------------------------------------------- CLI
