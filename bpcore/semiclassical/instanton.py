@@ -74,14 +74,6 @@ class PathResult:
         return len(self.path) - 1
 
 
-def _tangents(X):
-    t = np.zeros_like(X)
-    t[1:-1] = X[2:] - X[:-2]
-    n = np.linalg.norm(t, axis=1, keepdims=True)
-    n[n == 0] = 1.0
-    return t / n
-
-
 def _check_endpoints(xa, xb):
     xa = np.asarray(xa, dtype=float)
     xb = np.asarray(xb, dtype=float)
@@ -158,7 +150,6 @@ def optimise_action(energies_grads, xa, xb, stiffness: float, n_images: int = 24
     c = np.sqrt(2.0 * stiffness)
     kappa = spring * c * smax / ell0
     D = xa.size
-    cache = {}
 
     def full(y):
         X = np.concatenate([xa[None], y.reshape(n_images - 1, D), xb[None]])
@@ -178,7 +169,6 @@ def optimise_action(energies_grads, xa, xb, stiffness: float, n_images: int = 24
         gP = np.zeros_like(X)
         gP[1:] += r[:, None] * e
         gP[:-1] -= r[:, None] * e
-        cache["A"] = A
         return A + P, (grad + gP)[1:-1].ravel()
 
     res = scipy.optimize.minimize(fun, X0[1:-1].ravel(), jac=True, method="L-BFGS-B",
