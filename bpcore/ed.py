@@ -435,7 +435,10 @@ def flux_curvature(model: str, N: int, electrons: int, t: float = 1.0, omega: fl
 REFERENCE_POINTS = [
     # (model, N, electrons, t/Ω (Ω = 1), λ, U)
     *[("bond-peierls", N, 2, 1.0, lam, U) for N in (4, 6) for lam in (0.5, 1.0) for U in (0.0, 8.0)],
-    *[("holstein", N, 2, 1.0, lam, U) for N in (4, 6) for lam in (0.5, 1.0) for U in (0.0, 8.0)],
+    *[("holstein", 4, 2, 1.0, lam, U) for lam in (0.5, 1.0) for U in (0.0, 8.0)],
+    # N = 6 Holstein at λ = 1, U = 0 is a deep on-site bipolaron (~8 phonons): not converged to 1e-6
+    # within the memory budget, so it is left out
+    *[("holstein", 6, 2, 1.0, lam, U) for lam, U in ((0.25, 0.0), (0.5, 0.0), (0.5, 8.0), (1.0, 8.0))],
     *[(m, N, 1, 1.0, lam, 0.0) for m in MODELS for N in (4, 6) for lam in (0.5, 1.0)],
 ]
 
@@ -464,7 +467,13 @@ def reference_table(points=None, tol: float = 1e-6, store=None, topic: str = "ed
             row = {k: r[k] for k in ("energy", "r2", "n_ph", "n_ph_max", "delta_e", "dim", "w_top")}
             return pd.DataFrame([row]), {"convergence": hist}
 
-        df = store.get_or_compute(topic, params, compute, force=force)
+        try:
+            df = store.get_or_compute(topic, params, compute, force=force)
+        except ValueError as exc:  # not converged within the memory budget: report, do not store
+            import warnings
+
+            warnings.warn(f"ED reference point {params} skipped: {exc}")
+            continue
         rows.append({**{k: params[k] for k in ("model", "N", "electrons", "t", "omega", "lam", "U", "V")},
                      **df.iloc[0].to_dict()})
     return pd.DataFrame(rows)
