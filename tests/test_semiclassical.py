@@ -343,3 +343,18 @@ def test_cli_prints_json_row(capsys):
     assert row["model"] == "holstein" and row["s_inst_omega_over_t_lam"] > 0 and row["converged"]
     with pytest.raises(ValueError, match="lam"):
         args.func(p.parse_args(["instanton", "--lam", "-1"]))
+
+
+def test_committed_fig09_results_have_stable_columns():
+    """``python -m bpcore results fig09_instanton`` must keep these columns (issue 5)."""
+    from bpcore.store import Store
+
+    try:
+        df = Store().results("fig09_instanton")
+    except LookupError:
+        pytest.skip("no stored fig09 results in this checkout")
+    for col in ("model", "lam", "U", "s_inst_omega_over_t_lam", "barrier_over_t", "n_images", "L"):
+        assert col in df.columns
+    ok = df[df.converged.astype(bool)]
+    assert len(ok) and set(ok.model) == {"bond", "holstein"}
+    assert np.allclose(ok.s_inst_omega_over_t_lam, ok.s_inst_omega_over_t / ok.lam)

@@ -119,9 +119,11 @@ class BatchedSinglet:
             w = 0.5 * (w + w.transpose(0, 2, 1))
             alpha[:, k] = np.einsum("bij,bij->b", w, Q[k])
             # full re-orthogonalisation (twice is enough)
+            Qk = Q[:k + 1].reshape(k + 1, B, N * N)
+            wf = w.reshape(B, N * N)
             for _ in range(2):
-                c = np.einsum("kbij,bij->kb", Q[:k + 1], w)
-                w -= np.einsum("kb,kbij->bij", c, Q[:k + 1])
+                c = np.einsum("kbm,bm->kb", Qk, wf, optimize=True)
+                wf -= np.einsum("kb,kbm->bm", c, Qk, optimize=True)
             nb = np.linalg.norm(w.reshape(B, -1), axis=1)
             beta[:, k] = nb
             if np.all(nb < 1e-13):
