@@ -242,3 +242,38 @@ def antiadiabatic_mass_curve(model: str, lams, U: float = 0.0, omega: float = 1e
         rows.append({k: r[k] for k in ("model", "lam", "U", "omega", "energy", "mass", "binding", "r2",
                                        "polaron_energy", "polaron_kmin")})
     return pd.DataFrame(rows)
+
+
+def draw_pair_hopping_schematic(ax) -> None:
+    """Matplotlib sketch of the second-order pair hop: ↑ hops j → i emitting a phonon, ↓ hops j → i
+    absorbing it (three snapshots, top to bottom)."""
+    import numpy as np
+
+    ax.set_xlim(-0.6, 3.2)
+    ax.set_ylim(-0.5, 3.3)
+    ax.axis("off")
+    snaps = [("1. pair on site j", ["", "ud"], False),
+             ("2. virtual state: one phonon, cost Ω − U", ["u", "d"], True),
+             ("3. pair on site i", ["ud", ""], False)]
+    xs = [0.6, 2.0]
+    for k, (title, occ, phonon) in enumerate(snaps):
+        y = 2.8 - 1.25 * k
+        ax.text(-0.55, y + 0.42, title, fontsize=8, va="bottom")
+        ax.plot([xs[0] - 0.5, xs[1] + 0.5], [y, y], color="0.6", lw=0.8)
+        for x, name, o in zip(xs, ("i", "j"), occ):
+            ax.add_patch(__import__("matplotlib").patches.Circle((x, y), 0.09, color="0.3"))
+            ax.text(x, y - 0.3, name, ha="center", fontsize=8)
+            if "u" in o:
+                ax.annotate("", xy=(x - 0.07, y + 0.38), xytext=(x - 0.07, y + 0.1),
+                            arrowprops=dict(arrowstyle="-|>", color="C0", lw=1.5))
+            if "d" in o:
+                ax.annotate("", xy=(x + 0.07, y + 0.1), xytext=(x + 0.07, y + 0.38),
+                            arrowprops=dict(arrowstyle="-|>", color="C3", lw=1.5))
+        if phonon:
+            s = np.linspace(0, 1, 200)
+            ax.plot(xs[0] + (xs[1] - xs[0]) * s, y + 0.2 + 0.06 * np.sin(2 * np.pi * 6 * s), color="C2", lw=1.2)
+            ax.text(2.55, y + 0.1, "phonon", color="C2", fontsize=7)
+        if k < 2:
+            ax.annotate("", xy=(1.3, y - 0.75), xytext=(1.3, y - 0.38),
+                        arrowprops=dict(arrowstyle="->", color="0.2"))
+            ax.text(1.4, y - 0.62, ["↑ hops j→i, emits a phonon (g)", "↓ hops j→i, absorbs it (g)"][k], fontsize=7)

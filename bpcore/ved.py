@@ -446,7 +446,7 @@ def band_minimum(M: dict, n_k: int = 9, refine: bool = True) -> tuple[float, flo
 
     lo, hi = ks[max(i - 1, 0)], ks[min(i + 1, n_k - 1)]
     r = minimize_scalar(lambda k: ground_state(M, float(k))[0], bounds=(lo, hi), method="bounded",
-                        options={"xatol": 1e-7})
+                        options={"xatol": 1e-5})
     if r.fun < es[i] - 1e-11 * (1 + abs(es[i])):
         return float(r.x), float(r.fun)
     return float(ks[i]), float(es[i])
@@ -462,7 +462,7 @@ def convergence(model: str, electrons: int, omega: float, lam: float | None = No
 
 # --------------------------------------------------------------------------- figure points
 def point_params(model: str, omega: float, lam: float, U: float = 0.0, generations=(8, 9, 10),
-                 polaron_generations: int = 12, t: float = 1.0, n_k: int = 5) -> dict:
+                 polaron_generations: int = 12, t: float = 1.0, n_k: int = 3) -> dict:
     """Canonical Store key of one :func:`bipolaron_point` (physical + algorithmic parameters)."""
     _check_model(model)
     gens = sorted(int(check_number("generations", G, minimum=1, integer=True)) for G in generations)
@@ -478,7 +478,7 @@ def point_params(model: str, omega: float, lam: float, U: float = 0.0, generatio
 
 
 def bipolaron_point(model: str, omega: float, lam: float, U: float = 0.0, generations=(8, 9, 10),
-                    polaron_generations: int = 12, t: float = 1.0, n_k: int = 5, mass_tol: float = 0.02):
+                    polaron_generations: int = 12, t: float = 1.0, n_k: int = 3, mass_tol: float = 0.02):
     """Bipolaron (K = 0) and polaron (band minimum) at one (model, Ω, λ, U), with its convergence table.
 
     Returns ``(row, {"convergence": table})`` as pandas DataFrames (the Store's format):
