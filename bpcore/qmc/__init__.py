@@ -41,7 +41,7 @@ __all__ = ["run", "cached_run", "Result", "MODELS", "coupling", "lam_from_coupli
 # run-length fields: not part of a stored result's key
 RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
 ALGO_DEFAULTS = dict(n_bins=64, eta=0.5, therm=None, n_steps=None, capacity=None, block_sweeps=None,
-                     move_probs=None)
+                     move_probs=None, cut_width=0.5)
 
 
 def _default_walkers(arch: str) -> int:
@@ -158,10 +158,12 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
         a["n_steps"] = int(max(8, min(4096, 0.5 * p["electrons"] * est_events)))
     if a["capacity"] is None:
         a["capacity"] = int(2 ** math.ceil(math.log2(max(64, 3 * est_events + 48))))
+    check_number("cut_width", a["cut_width"], minimum=0, strict_min=True)
+    a["cut_width"] = float(a["cut_width"])
     if a["move_probs"] is None:
-        a["move_probs"] = [0.3, 0.25, 0.2, 0.1 if d > 1 else 0.0, 0.15]
-    if len(a["move_probs"]) != 5 or any(x < 0 for x in a["move_probs"]):
-        raise ValueError("move_probs must be 5 non-negative weights (pair, line, shift, swap, end)")
+        a["move_probs"] = [0.3, 0.25, 0.2, 0.1 if d > 1 else 0.0, 0.15, 0.15 if p["electrons"] == 2 else 0.0]
+    if len(a["move_probs"]) != 6 or any(x < 0 for x in a["move_probs"]) or sum(a["move_probs"]) <= 0:
+        raise ValueError("move_probs must be 6 non-negative weights (pair, line, shift, swap, end, cut2)")
     a["move_probs"] = [float(x) for x in a["move_probs"]]
     p.update({k: v for k, v in a.items()})
     p["n_walkers"] = None if n_walkers is None else int(n_walkers)

@@ -51,13 +51,15 @@ class Driver:
         self.cap = int(self.p["capacity"])
 
     def counts(self):
-        """Update attempts per chain and sweep for (pair, line, shift, swap, end)."""
+        """Update attempts per chain and sweep for (pair, line, shift, swap, end, cut2)."""
         p = self.p
         probs = np.asarray(p["move_probs"], float)
         probs = probs / probs.sum()
         out = [int(max(1, round(x * p["n_steps"]))) if x > 0 else 0 for x in probs]
         if p["dim"] == 1:
             out[3] = 0
+        if p["electrons"] == 1:
+            out[5] = 0
         return out
 
     def _block(self, eng, n, measure):
@@ -69,7 +71,8 @@ class Driver:
         eng = get_engine(self.W, self.cap)
         eng.configure(model=p["model"], dim=p["dim"], L=p["L"], electrons=p["electrons"], beta=p["beta"],
                       omega=p["omega"], t=p["t"], coup=p["coupling"], U=p["U"], V=p["V"], eta=p["eta"],
-                      seed=p["seed"], n_steps=p["n_steps"], move_probs=p["move_probs"])
+                      seed=p["seed"], n_steps=p["n_steps"], move_probs=p["move_probs"],
+                      cut_width=p["cut_width"])
         return eng
 
     def _ckpt_key(self) -> str:

@@ -38,7 +38,7 @@ import numpy as np
 import taichi as ti
 
 # update types (acceptance statistics index = 2*move + (0 insert-like, 1 remove-like))
-MOVES = ("pair", "line", "shift", "swap", "end")
+MOVES = ("pair", "line", "shift", "swap", "end", "cut2")
 OBS = ("count", "energy", "r2", "winding2", "nph", "events", "lines")
 N_OBS = len(OBS)
 N_ACC = 2 * len(MOVES)
@@ -91,9 +91,10 @@ class Engine:
     # ------------------------------------------------------------------ host side
     STATE = ("tau", "dirn", "kind", "partner", "wrap", "pos", "nev", "x0", "D", "nlines", "counter", "overflow")
 
-    def configure(self, *, model, dim, L, electrons, beta, omega, t, coup, U, V, eta, seed, n_steps, move_probs):
+    def configure(self, *, model, dim, L, electrons, beta, omega, t, coup, U, V, eta, seed, n_steps, move_probs,
+                  cut_width=1.0):
         pf = np.zeros(16)
-        pf[:8] = [beta, omega, t, coup, U, V, math.log(eta), 0.0]
+        pf[:8] = [beta, omega, t, coup, U, V, math.log(eta), cut_width]
         cum = np.cumsum(np.asarray(move_probs, float) / np.sum(move_probs))
         pf[8:8 + len(cum)] = cum
         pi = np.zeros(16, np.int32)
@@ -120,7 +121,7 @@ class Engine:
                 arr = full
             f.from_numpy(arr)
 
-    def run_block(self, n_sweeps: int, measure: int = 1, counts=(1, 1, 1, 1, 1), model: int = 0):
+    def run_block(self, n_sweeps: int, measure: int = 1, counts=(1, 1, 1, 1, 1, 0), model: int = 0):
         """``n_sweeps`` sweeps on every chain; a sweep runs the update kernels with ``counts``
         attempts per chain (pair, line, shift, swap, end) and then measures (if ``measure``).
         Each update kernel satisfies detailed balance on its own, so their fixed sequence
@@ -138,6 +139,8 @@ class Engine:
                 self.k_swap(c[3])
             if c[4]:
                 self.k_end(c[4])
+            if c[5]:
+                self.k_cut2(c[5])
             if measure:
                 self.k_measure()
         if self.overflow.to_numpy().any():
@@ -435,6 +438,13 @@ class Engine:
             for it in range(n):
                 if self.overflow[w] == 0:
                     self.move_end(w)
+
+    @ti.kernel
+    def k_cut2(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_cut2(w)
 
     @ti.kernel
     def k_measure(self):
@@ -913,11 +923,11 @@ class Engine:
                     self.pos[w, s, i] = pnew
 
     @ti.func
-    def cut_ok(self, w, s, tc):
-        """Can the part of electron s's worldline after time tc be shifted by e (with D_s += e)
-        without breaking a phonon line? Direct lines must not join a shifted and an unshifted end;
-        a line through tau = beta from an early end on s must have its early end unshifted and its
-        late end shifted; from an early end on the other electron, its late end must stay put."""
+    def cut_ok(self, w, tc0, tc1, act0, act1):
+        """Can the worldline parts after tc_s of the electrons with act_s = 1 be shifted by e (their
+        D_s += e) without breaking a phonon line? Let sh = 1 for a shifted line end. A direct line
+        needs equal sh at its ends; a line through tau = beta needs sh_late - sh_early = act of the
+        early end's electron (whose D enters the matching condition)."""
         C = self.CAP
         ok = 1
         for u in range(self.pi[3]):
@@ -927,56 +937,88 @@ class Engine:
                     ps = pp // C
                     pidx = pp % C
                     sh_me = 0
-                    if u == s and self.tau[w, u, i] > tc:
+                    if (u == 0 and act0 == 1 and self.tau[w, u, i] > tc0) or \
+                            (u == 1 and act1 == 1 and self.tau[w, u, i] > tc1):
                         sh_me = 1
                     sh_p = 0
-                    if ps == s and self.tau[w, ps, pidx] > tc:
+                    tp = self.tau[w, ps, pidx]
+                    if (ps == 0 and act0 == 1 and tp > tc0) or (ps == 1 and act1 == 1 and tp > tc1):
                         sh_p = 1
                     wf = self.wrap[w, u, i]
                     if wf == 0:
                         if sh_me != sh_p:
                             ok = 0
-                    elif wf == 1:  # this is the early end, partner the late end
-                        if u == s:
-                            if not (sh_me == 0 and sh_p == 1):
-                                ok = 0
-                        elif sh_p != 0:
+                    elif wf == 1:  # this is the early end, the partner the late end
+                        act_me = act0
+                        if u == 1:
+                            act_me = act1
+                        if sh_p - sh_me != act_me:
                             ok = 0
         return ok
 
     @ti.func
-    def duv_cut(self, w, s, tc, e):
-        """Change of -int v dtau when electron s's path after tc is shifted by e."""
+    def duv_cut(self, w, tc0, tc1, act0, act1, e):
+        """Change of -int v dtau when electron s's path after tc_s is shifted by e (for act_s = 1)."""
         beta = self.pf[0]
         res = 0.0
         if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0):
-            o = 1 - s
-            ns = self.nev[w, s]
-            no = self.nev[w, o]
+            n0 = self.nev[w, 0]
+            n1 = self.nev[w, 1]
             i0 = 0
             i1 = 0
-            p0 = self.x0[w, s]
-            p1 = self.x0[w, o]
+            p0 = self.x0[w, 0]
+            p1 = self.x0[w, 1]
             tcur = 0.0
             while tcur < beta:
                 nx0 = beta
                 nx1 = beta
-                if i0 < ns:
-                    nx0 = self.tau[w, s, i0]
-                if i1 < no:
-                    nx1 = self.tau[w, o, i1]
+                if i0 < n0:
+                    nx0 = self.tau[w, 0, i0]
+                if i1 < n1:
+                    nx1 = self.tau[w, 1, i1]
                 tn = ti.min(nx0, nx1)
-                a = ti.max(tcur, tc)
-                if tn > a:
-                    res -= (tn - a) * (self.vint(p0 + e - p1) - self.vint(p0 - p1))
-                if i0 < ns and nx0 <= tn:
-                    p0 = self.pos[w, s, i0]
+                # split [tcur, tn) at the cut times
+                for q in range(3):
+                    lo = tcur
+                    hi = tn
+                    if q == 0:
+                        hi = ti.min(tn, ti.min(tc0, tc1))
+                    elif q == 1:
+                        lo = ti.max(tcur, ti.min(tc0, tc1))
+                        hi = ti.min(tn, ti.max(tc0, tc1))
+                    else:
+                        lo = ti.max(tcur, ti.max(tc0, tc1))
+                    if hi > lo:
+                        mid = 0.5 * (lo + hi)
+                        sh = ti.Vector([0, 0, 0])
+                        if act0 == 1 and mid > tc0:
+                            sh += e
+                        if act1 == 1 and mid > tc1:
+                            sh -= e
+                        if sh[0] != 0 or sh[1] != 0 or sh[2] != 0:
+                            res -= (hi - lo) * (self.vint(p0 - p1 + sh) - self.vint(p0 - p1))
+                if i0 < n0 and nx0 <= tn:
+                    p0 = self.pos[w, 0, i0]
                     i0 += 1
-                if i1 < no and nx1 <= tn:
-                    p1 = self.pos[w, o, i1]
+                if i1 < n1 and nx1 <= tn:
+                    p1 = self.pos[w, 1, i1]
                     i1 += 1
                 tcur = tn
         return res
+
+    @ti.func
+    def cut_apply(self, w, s, ins, tc, k, i, e):
+        """Insert a kink k at tc (ins = 1) or remove kink i (ins = 0) on s, shifting the later path by e."""
+        if ins == 1:
+            p = self.pos_at(w, s, tc)
+            kk = self.insert_event(w, s, tc, k, 0, p + e)
+            for m in range(kk + 1, self.nev[w, s]):
+                self.pos[w, s, m] = self.pos[w, s, m] + e
+        else:
+            self.remove_event(w, s, i)
+            for m in range(i, self.nev[w, s]):
+                self.pos[w, s, m] = self.pos[w, s, m] + e
+        self.D[w, s] = self.D[w, s] + e
 
     @ti.func
     def move_end(self, w):
@@ -1018,15 +1060,17 @@ class Engine:
                     tc = self.tau[w, s, i]
                     base = n / (t * beta * (2 * dim))
                     valid = 1
+        act0 = 0
+        act1 = 0
+        if s == 0:
+            act0 = 1
+        else:
+            act1 = 1
         if valid == 1:
-            if self.cut_ok(w, s, tc) == 0:
+            if self.cut_ok(w, tc, tc, act0, act1) == 0:
                 valid = 0
         if valid == 1:
-            dS = 0.0
-            if ins == 1:
-                dS = self.duv_cut(w, s, tc, e)
-            else:
-                dS = -self.duv_cut(w, s, tc, -e)
+            dS = self.duv_cut(w, tc, tc, act0, act1, e)
             lf = 0.0
             if nel == 2:
                 e0 = z
@@ -1037,16 +1081,87 @@ class Engine:
                     e1 = e
                 lf = self.logf(w, e0, e1) - self.logf(w, z, z)
             if self.accept(w, base * ti.exp(dS + lf), 9 - ins):
-                if ins == 1:
-                    p = self.pos_at(w, s, tc)
-                    kk = self.insert_event(w, s, tc, k, 0, p + e)
-                    for m in range(kk + 1, self.nev[w, s]):
-                        self.pos[w, s, m] = self.pos[w, s, m] + e
-                else:
-                    self.remove_event(w, s, i)
-                    for m in range(i, self.nev[w, s]):
-                        self.pos[w, s, m] = self.pos[w, s, m] + e
-                self.D[w, s] = self.D[w, s] + e
+                self.cut_apply(w, s, ins, tc, k, i, e)
+
+    @ti.func
+    def count_near(self, w, tref, d, width):
+        """Bare kinks of electron 1 with direction d within |tau - tref| < width."""
+        c = 0
+        for j in range(self.nev[w, 1]):
+            if self.kind[w, 1, j] == 0 and self.dirn[w, 1, j] == d and ti.abs(self.tau[w, 1, j] - tref) < width:
+                c += 1
+        return c
+
+    @ti.func
+    def move_cut2(self, w):
+        """Two electrons: insert kinks with the same direction e on both electrons at times tc0 and
+        tc1 = tc0 + delta (|delta| < width, both in (0, beta)) and shift both later paths by e, so
+        that D_0 and D_1 change together (the pair's centre moves; the relative coordinate changes
+        only between tc0 and tc1). Reverse: a bare kink i of electron 0 (uniform) and, uniformly, a
+        bare kink of electron 1 with the same direction within the window. Acceptance
+        t^2 exp(dS) beta (2 width) 2d / (n_0' N_c') for insertion (primes: after it)."""
+        beta = self.pf[0]
+        t = self.pf[2]
+        dim = self.pi[1]
+        width = self.pf[7]
+        ins = 0
+        if self.rand(w) < 0.5:
+            ins = 1
+        valid = 0
+        e = ti.Vector([0, 0, 0])
+        k = 0
+        tc0 = 0.0
+        tc1 = 0.0
+        i0 = 0
+        i1 = 0
+        n0 = self.nev[w, 0]
+        if ins == 1:
+            if n0 + 1 > self.CAP or self.nev[w, 1] + 1 > self.CAP:
+                self.overflow[w] = 1
+            else:
+                tc0 = self.rand(w) * beta
+                tc1 = tc0 + (2.0 * self.rand(w) - 1.0) * width
+                k = self.randint(w, 2 * dim)
+                e = self.unit(k)
+                if tc0 > 0.0 and tc1 > 0.0 and tc1 < beta:
+                    valid = 1
+        else:
+            if n0 > 0 and self.nev[w, 1] > 0:
+                i0 = self.randint(w, n0)
+                d = self.dirn[w, 0, i0]
+                if self.kind[w, 0, i0] == 0 and d >= 0:
+                    tc0 = self.tau[w, 0, i0]
+                    nc = self.count_near(w, tc0, d, width)
+                    if nc > 0:
+                        r = self.randint(w, nc)
+                        c = 0
+                        for j in range(self.nev[w, 1]):
+                            if self.kind[w, 1, j] == 0 and self.dirn[w, 1, j] == d and \
+                                    ti.abs(self.tau[w, 1, j] - tc0) < width:
+                                if c == r:
+                                    i1 = j
+                                c += 1
+                        tc1 = self.tau[w, 1, i1]
+                        e = -self.unit(d)
+                        k = d
+                        valid = 1
+        if valid == 1:
+            if self.cut_ok(w, tc0, tc1, 1, 1) == 0:
+                valid = 0
+        if valid == 1:
+            dS = self.duv_cut(w, tc0, tc1, 1, 1, e)
+            if ins == 1:
+                nc_new = self.count_near(w, tc0, k, width) + 1
+                ratio = t * t * ti.exp(dS) * beta * 2.0 * width * (2 * dim) / ((n0 + 1) * nc_new)
+                if self.accept(w, ratio, 10):
+                    self.cut_apply(w, 0, 1, tc0, k, 0, e)
+                    self.cut_apply(w, 1, 1, tc1, k, 0, e)
+            else:
+                nc = self.count_near(w, tc0, k, width)
+                ratio = (n0 * nc) / (t * t * beta * 2.0 * width * (2 * dim)) * ti.exp(dS)
+                if self.accept(w, ratio, 11):
+                    self.cut_apply(w, 0, 0, tc0, k, i0, e)
+                    self.cut_apply(w, 1, 0, tc1, k, i1, e)
 
     # ------------------------------------------------------------------ measurement
     @ti.func
