@@ -414,21 +414,29 @@ def converged_ground_state(model: str, N: int, electrons: int, t: float = 1.0, o
 
 
 def flux_curvature(model: str, N: int, electrons: int, t: float = 1.0, omega: float = 1.0, lam: float = 0.0,
-                   U: float = 0.0, V: float = 0.0, n_ph_max: int = 8, *, h: float = 1e-3,
-                   g: float | None = None) -> dict:
-    """Curvature D = ∂²E/∂θ² at θ = 0 (flux θ per bond, every electron) by a central
-    difference, E(θ) = E(−θ) so only E(0) and E(h) are needed.
+                   U: float = 0.0, V: float = 0.0, n_ph_max: int = 8, *, h: float = 0.01,
+                   g: float | None = None, max_bytes: float = MAX_BYTES) -> dict:
+    """Curvature D = ∂²E/∂θ² at θ = 0 (flux θ per bond, felt by every electron).
+
+    E(θ) = E(−θ), so D follows from E(0), E(h), E(2h): the two central differences
+    D(h) = 2[E(h) − E(0)]/h² and D(2h) are combined by Richardson extrapolation,
+    D = [4 D(h) − D(2h)]/3 (error O(h⁴)).
 
     With θ per bond each electron's momentum shifts by θ, the pair's total momentum by
     n_e θ, so ``mass`` = n_e² / D: the band mass m* = (∂²E/∂K²)⁻¹ of the ring's ground
-    state (exact for a free particle: 1/(2t) per electron, 1/t for a free pair; on a finite
-    ring it is the finite-size "stiffness" mass that the QMC's winding-number estimator
-    measures on the same ring at large β).
+    state in the total-momentum sector K = 0 (exact for a free particle: 1/(2t) per
+    electron, 1/t for a free pair). On a finite ring this is the finite-size mass that a
+    path-integral QMC measures on the same ring at large β from the unwrapped end-to-end
+    displacement of the worldlines, m* = d β/⟨ΔR²⟩ with ΔR the centre-of-mass displacement.
     """
-    e0 = ground_state(model, N, electrons, t, omega, lam, U, V, n_ph_max, 0.0, g=g)["energy"]
-    e1 = ground_state(model, N, electrons, t, omega, lam, U, V, n_ph_max, h, g=g)["energy"]
-    D = 2.0 * (e1 - e0) / h ** 2
-    return {"curvature": D, "mass": electrons ** 2 / D if D > 0 else math.inf, "energy": e0}
+    kw = dict(g=g, max_bytes=max_bytes)
+    e = [ground_state(model, N, electrons, t, omega, lam, U, V, n_ph_max, th, **kw)["energy"]
+         for th in (0.0, h, 2 * h)]
+    d1 = 2.0 * (e[1] - e[0]) / h ** 2
+    d2 = 2.0 * (e[2] - e[0]) / (2 * h) ** 2
+    D = (4.0 * d1 - d2) / 3.0
+    return {"curvature": D, "mass": electrons ** 2 / D if D > 0 else math.inf, "energy": e[0],
+            "richardson_change": abs(D - d1)}
 
 
 # --------------------------------------------------------------------------- reference table
@@ -444,11 +452,13 @@ REFERENCE_POINTS = [
 
 
 def reference_table(points=None, tol: float = 1e-6, store=None, topic: str = "ed_reference",
-                    force: bool = False):
+                    force: bool = False, mass_max_dim: int = 200_000):
     """Compute (or load) converged ED reference values and store each under ``data/<topic>/``.
 
     Returns a pandas DataFrame with one row per point: model, N, electrons, t, omega, lam,
-    U, V, energy, r2, n_ph, n_ph_max (converged cutoff), delta_e, dim, w_top.
+    U, V, energy, r2, n_ph, n_ph_max (converged cutoff), delta_e, dim, w_top, and ``mass``
+    (ring mass n_e²/(∂²E/∂θ²) from :func:`flux_curvature` at the converged cutoff; NaN where
+    the K = 0 space exceeds ``mass_max_dim``).
     """
     import pandas as pd
 
@@ -465,6 +475,10 @@ def reference_table(points=None, tol: float = 1e-6, store=None, topic: str = "ed
             r = converged_ground_state(model, N, ne, t, 1.0, lam, U, tol=tol, n_start=4)
             hist = pd.DataFrame(r["history"], columns=["n_ph_max", "energy"])
             row = {k: r[k] for k in ("energy", "r2", "n_ph", "n_ph_max", "delta_e", "dim", "w_top")}
+            # ring mass from the flux curvature at the same cutoff (skipped for the largest spaces)
+            row["mass"] = math.nan
+            if r["dim"] <= mass_max_dim:
+                row["mass"] = flux_curvature(model, N, ne, t, 1.0, lam, U, 0.0, r["n_ph_max"])["mass"]
             return pd.DataFrame([row]), {"convergence": hist}
 
         try:

@@ -161,6 +161,7 @@ def test_flux_symmetry_and_periodicity(model):
 def test_flux_curvature_free_masses():
     # free electron: E(theta) = -2t cos(theta) -> m = 1/(2t); free pair: m = 1/t
     one = ed.flux_curvature("holstein", 4, 1, t=1.0, lam=0.0, n_ph_max=0)
+    assert one["curvature"] == pytest.approx(2.0, rel=1e-7)  # E = -2t cos(theta), O(h^4) Richardson
     assert one["mass"] == pytest.approx(0.5, rel=1e-5)
     two = ed.flux_curvature("bond-peierls", 5, 2, t=1.0, lam=0.0, n_ph_max=0)
     assert two["mass"] == pytest.approx(1.0, rel=1e-5)
@@ -229,3 +230,18 @@ def test_memory_budget_refused_before_building():
 def test_converged_reports_failure():
     with pytest.raises(ValueError, match="tol"):
         ed.converged_ground_state("bond-peierls", 4, 2, lam=1.0, tol=1e-9, max_bytes=2e7)
+
+
+def test_holstein_polaron_ring_masses_approach_bonca_value():
+    """Same published point (t = Omega = g = 1): m*/m_e = 1.35063 on the infinite chain
+    (Bonca, Trugman, Batistic, PRB 60, 1633 (1999)), i.e. m* = 0.675315/t in absolute units.
+    Ring masses from the flux curvature grow monotonically with N; their geometric
+    extrapolation from N = 6, 7, 8 must agree within 0.5% (the ratio of successive
+    differences drifts slowly, which limits the extrapolation to ~0.2%)."""
+    ref = 1.35063 * 0.5
+    m = [ed.flux_curvature("holstein", N, 1, lam=0.5, n_ph_max=11)["mass"] for N in (6, 7, 8)]
+    d1, d2 = m[1] - m[0], m[2] - m[1]
+    assert 0 < d2 < d1 and m[2] < ref
+    r = d2 / d1
+    extrap = m[2] + d2 * r / (1 - r)
+    assert extrap == pytest.approx(ref, rel=5e-3)
