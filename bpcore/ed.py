@@ -55,7 +55,8 @@ BOUNDARIES = ("periodic", "open")
 #: default memory budget for the sparse Hamiltonian, in bytes
 MAX_BYTES = 3.0e9
 
-__all__ = ["ground_state", "converged_ground_state", "flux_curvature", "hilbert_dim",
+__all__ = ["ground_state", "converged_ground_state", "flux_curvature", "hilbert_dim", "low_spectrum",
+           "thermal_energy",
            "bare_coupling", "MODELS", "reference_table"]
 
 
@@ -437,6 +438,46 @@ def flux_curvature(model: str, N: int, electrons: int, t: float = 1.0, omega: fl
     D = (4.0 * d1 - d2) / 3.0
     return {"curvature": D, "mass": electrons ** 2 / D if D > 0 else math.inf, "energy": e[0],
             "richardson_change": abs(D - d1)}
+
+
+def low_spectrum(model: str, N: int, electrons: int, t: float = 1.0, omega: float = 1.0, lam: float = 0.0,
+                 U: float = 0.0, V: float = 0.0, n_ph_max: int = 8, flux: float = 0.0, *, k: int = 6,
+                 g: float | None = None, boundary: str = "periodic", momentum: int | None = 0,
+                 max_bytes: float = MAX_BYTES) -> np.ndarray:
+    """The ``k`` lowest eigenvalues (ascending) in the chosen sector (same arguments as
+    :func:`ground_state`). Used to bound the thermal error of a finite-β QMC energy: with the
+    twisted-boundary projection on K = 0 the QMC samples exp(−βH) within that sector, see
+    :func:`thermal_energy`."""
+    model, N, electrons, t, omega, U, V, n_ph_max, flux, coupling = _validate(
+        model, N, electrons, t, omega, lam, U, V, n_ph_max, flux, g, boundary)
+    _check_int("k", k, 1)
+    if boundary == "open":
+        momentum = None
+    elif momentum is not None:
+        momentum = _check_int("momentum", momentum, -10**9) % N
+    flux = math.remainder(flux, 2 * math.pi)
+    nbytes, dim = _estimate_bytes(model, N, electrons, n_ph_max, boundary, bool(flux) or bool(momentum))
+    if momentum is not None:
+        nbytes, dim = nbytes / N, dim // N
+    if nbytes > max_bytes:
+        raise ValueError(f"n_ph_max={n_ph_max} gives a Hilbert space of dimension {dim}: over the memory budget")
+    H, _ = build_hamiltonian(model, N, electrons, t, omega, coupling, U, V, n_ph_max, flux, boundary, momentum)
+    with _single_thread_blas():
+        if dim <= 600 or k >= dim - 1:
+            return np.linalg.eigvalsh(H.toarray())[:k]
+        v0 = np.ones(dim) + 0.1 * np.random.default_rng(12345).random(dim)
+        w = eigsh(H, k=k, which="SA", v0=v0.astype(H.dtype), tol=1e-12, ncv=min(dim, max(40, 3 * k)),
+                  maxiter=100000, return_eigenvectors=False)
+    return np.sort(w)
+
+
+def thermal_energy(levels, beta: float) -> float:
+    """⟨E⟩ = Σ E_n e^{−βE_n} / Σ e^{−βE_n} over the given (lowest) levels: a lower bound on
+    the thermal energy of the sector; E(β) − E_0 estimates a QMC run's residual thermal error."""
+    check_number("beta", beta, minimum=0.0, strict_min=True)
+    e = np.asarray(levels, float)
+    w = np.exp(-beta * (e - e.min()))
+    return float(np.sum(e * w) / np.sum(w))
 
 
 # --------------------------------------------------------------------------- reference table

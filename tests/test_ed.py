@@ -245,3 +245,17 @@ def test_holstein_polaron_ring_masses_approach_bonca_value():
     r = d2 / d1
     extrap = m[2] + d2 * r / (1 - r)
     assert extrap == pytest.approx(ref, rel=5e-3)
+
+
+def test_low_spectrum_free_pair_and_thermal_energy():
+    # K = 0 pairs (k, -k) of free electrons on a 4-ring: -2cos k - 2cos(-k) = -4, 0, 0, 4
+    lev = ed.low_spectrum("holstein", 4, 2, lam=0.0, n_ph_max=0, k=4)
+    assert lev == pytest.approx([-4.0, 0.0, 0.0, 4.0], abs=1e-12)
+    e = ed.thermal_energy(lev, 1.0)
+    w = np.exp(-np.array([-4.0, 0.0, 0.0, 4.0]))
+    assert e == pytest.approx(np.sum(np.array([-4.0, 0, 0, 4]) * w) / w.sum())
+    assert ed.thermal_energy(lev, 50.0) == pytest.approx(-4.0, abs=1e-12)
+    # with phonons the lowest level equals ground_state()
+    r = ed.ground_state("bond-peierls", 4, 2, lam=0.5, U=8.0, n_ph_max=6)
+    lev = ed.low_spectrum("bond-peierls", 4, 2, lam=0.5, U=8.0, n_ph_max=6, k=3)
+    assert lev[0] == pytest.approx(r["energy"], abs=1e-9) and np.all(np.diff(lev) >= -1e-12)
