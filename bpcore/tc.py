@@ -307,10 +307,11 @@ def qmc_tc_scan(topic: str, points, *, compute: bool = True, skip_missing: bool 
                 **common) -> pd.DataFrame:
     """:func:`qmc_tc_point` over ``points`` (an iterable of dicts of per-point arguments, merged
     over ``common``). With ``skip_missing`` a point whose runs are not stored (and ``compute`` is
-    False) is left out instead of raising. Returns one row per point."""
+    False) is left out instead of raising and listed in ``df.attrs["missing"]``. Returns one row
+    per point."""
     from bpcore.progress import progress
 
-    rows = []
+    rows, missing = [], []
     points = list(points)
     for p in progress(points, desc=desc or topic, total=len(points)):
         try:
@@ -318,7 +319,10 @@ def qmc_tc_scan(topic: str, points, *, compute: bool = True, skip_missing: bool 
         except LookupError:
             if not skip_missing:
                 raise
-    return pd.DataFrame(rows)
+            missing.append(dict(p))
+    df = pd.DataFrame(rows)
+    df.attrs["missing"] = missing  # points whose runs are not stored (compute=False)
+    return df
 
 
 def me_curve(lams, mu_star: float = 0.1, model: str = "bond-peierls", dim: int = 2) -> pd.DataFrame:
