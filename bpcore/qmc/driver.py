@@ -115,8 +115,13 @@ class Driver:
         else:
             bs = 10
         therm = p["therm"]
+        therm_time = None
         if therm is None:
-            therm = max(50, (int(sweeps) // 4) if sweeps is not None else 200)
+            # at least 200 sweeps and a quarter of the measured sweeps; with a time limit alone,
+            # additionally a fifth of the time budget
+            therm = max(200, (int(sweeps) // 4) if sweeps is not None else 200)
+            if sweeps is None and time_limit is not None:
+                therm_time = 0.2 * float(time_limit)
         n_target = math.ceil(int(sweeps) / bs) if sweeps is not None else None
         compile_s = None
         restarts = 0
@@ -137,8 +142,9 @@ class Driver:
                           ok=np.zeros(N_ACC, np.int64))
             try:
                 # thermalisation in blocks of bs sweeps (no measurements)
-                while ck["therm_done"] < therm:
-                    n = min(bs, therm - ck["therm_done"])
+                while ck["therm_done"] < therm or (
+                        therm_time is not None and time.perf_counter() - t_start < therm_time):
+                    n = bs if ck["therm_done"] >= therm else min(bs, therm - ck["therm_done"])
                     tb = time.perf_counter()
                     self._block(eng, n, 0)
                     if compile_s is None:

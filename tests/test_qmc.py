@@ -1,0 +1,153 @@
+"""Validation of bpcore.qmc: free limits, exact diagonalisation, published values, input checks,
+determinism and checkpoint/resume.
+
+Every run here uses n_walkers=1024 and capacity=256 so that the Taichi kernels compile once per
+test session. Tolerances are k-sigma with fixed seeds (k = 3.5 unless stated); nothing is widened
+to make a test pass.
+"""
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bpcore import qmc
+
+W = 1024
+CAP = 256
+K = 3.5
+
+
+def within(est, ref, k=K, abs_floor=0.0):
+    return abs(est.mean - ref) <= k * est.err + abs_floor
+
+
+def run(*args, **kw):
+    kw.setdefault("n_walkers", W)
+    kw.setdefault("capacity", CAP)
+    kw.setdefault("progress", False)
+    return qmc.run(*args, **kw)
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("kw, name", [
+    (dict(lam=-0.1), "lam"), (dict(omega=0.0), "omega"), (dict(beta=-1.0), "beta"), (dict(L=1), "L"),
+    (dict(dim=4), "dim"), (dict(electrons=3), "electrons"), (dict(model="ssh"), "model"),
+    (dict(lam=float("nan")), "lam"), (dict(U=-1.0), "U"), (dict(t=0.0), "t"), (dict(seed=-1), "seed"),
+])
+def test_bad_input_names_parameter(kw, name):
+    args = dict(model="bond-peierls", dim=1, L=0, electrons=1, beta=5.0, omega=1.0, lam=0.5)
+    args.update(kw)
+    with pytest.raises(ValueError, match=name):
+        qmc.run(**args, sweeps=10)
+
+
+def test_needs_run_length_and_known_options():
+    with pytest.raises(ValueError, match="sweeps"):
+        qmc.run("holstein", 1, 0, 1, 5.0, 1.0, 0.5)
+    with pytest.raises(ValueError, match="unknown"):
+        qmc.run("holstein", 1, 0, 1, 5.0, 1.0, 0.5, sweeps=10, bogus=1)
+
+
+def test_coupling_conventions():
+    # lambda_bP = alpha^2/(d t Omega), lambda_H = g^2/(2 d t Omega)
+    assert qmc.coupling("bond-peierls", 1.0, 2, 1.0, 0.5) == pytest.approx(1.0)
+    assert qmc.coupling("holstein", 0.5, 1, 1.0, 1.0) == pytest.approx(1.0)
+    assert qmc.lam_from_coupling("holstein", 1.0, 3, 2.0, 0.5) == pytest.approx(1.0 / 6.0)
+
+
+# ----------------------------------------------------------------------------- free limits
+def test_free_electron_unbounded_1d():
+    # lambda = 0: E = -2 d t exactly (K = 0 projection) and m* = 1/(2t) exactly at any beta
+    r = run("bond-peierls", 1, 0, 1, 8.0, 1.0, 0.0, seed=1, sweeps=300)
+    assert within(r.energy, -2.0)
+    assert within(r.mass, 0.5)
+    assert r.mass.err < 0.02
+
+
+def test_free_electron_2d_t2():
+    # t = 2: E = -2 d t = -8, m* = 1/(2t) = 0.25
+    r = run("holstein", 2, 0, 1, 4.0, 1.0, 0.0, t=2.0, seed=2, sweeps=300)
+    assert within(r.energy, -8.0)
+    assert within(r.mass, 0.25)
+
+
+def test_free_pair_ring():
+    # two free electrons on a 4-site ring, K = 0: E = 2 * (-2t) = -4, R^2 = <r^2> over the ring = 1.5
+    r = run("bond-peierls", 1, 4, 2, 10.0, 1.0, 0.0, seed=3, sweeps=300)
+    assert within(r.energy, -4.0)
+    assert within(r.r2, 1.5)
+
+
+# ----------------------------------------------------------------------------- exact diagonalisation
+@pytest.mark.parametrize("model", ["bond-peierls", "holstein"])
+def test_polaron_ring_vs_ed(model):
+    ed = pytest.importorskip("bpcore.ed")
+    ref = ed.converged_ground_state(model, 4, 1, 1.0, 1.0, 0.5, 0.0, tol=1e-8)
+    r = run(model, 1, 4, 1, 14.0, 1.0, 0.5, seed=4, sweeps=400)
+    # beta = 14: the lowest K=0 excitation of the ring lies ~Omega above, thermal error ~e^-14
+    assert r.energy.err < 1e-3 * abs(ref["energy"])
+    assert within(r.energy, ref["energy"])
+    assert within(r.n_phonons, ref["n_ph"])
+
+
+# ----------------------------------------------------------------------------- determinism / checkpoint
+def test_same_seed_same_bins(tmp_path):
+    kw = dict(model="bond-peierls", dim=2, L=0, electrons=2, beta=4.0, omega=1.0, lam=0.5, U=8.0, seed=9,
+              sweeps=40, n_bins=8)
+    a = run(**kw)
+    b = run(**kw)
+    assert a.bins.equals(b.bins)
+    c = run(**{**kw, "seed": 10})
+    assert not a.bins.equals(c.bins)
+    # interrupted after 3 bins, then resumed from the checkpoint: identical bins
+    ck = tmp_path / "ck.npz"
+    part = run(**kw, checkpoint=ck, _max_blocks=3)
+    assert len(part.bins) == 3 and ck.is_file()
+    full = run(**kw, checkpoint=ck)
+    assert full.bins.equals(a.bins)
+
+
+def test_cached_run_roundtrip(tmp_path):
+    from bpcore.store import Store
+
+    st = Store(tmp_path)
+    kw = dict(model="holstein", dim=1, L=0, electrons=1, beta=4.0, omega=1.0, lam=0.5, seed=1, sweeps=40,
+              n_walkers=W, capacity=CAP, progress=False)
+    r1 = qmc.cached_run("qmc_test", store=st, **kw)
+    r2 = qmc.cached_run("qmc_test", store=st, **{**kw, "sweeps": 80})  # run length is not in the key
+    assert r2.info.get("cached")
+    assert r2.energy.mean == pytest.approx(r1.energy.mean)
+    assert r2.mass.mean == pytest.approx(r1.mass.mean)
+    assert list(r2.bins.columns) == list(r1.bins.columns)
+    df = st.results("qmc_test")
+    assert {"energy_mean", "energy_err", "mass_mean", "mass_err"} <= set(df.columns)
+
+
+def test_result_interface():
+    r = run("bond-peierls", 2, 0, 2, 3.0, 1.0, 1.0, U=8.0, seed=5, sweeps=40, n_bins=8)
+    for col in ("count", "energy", "r2", "winding2", "nph"):
+        assert col in r.bins.columns
+    d = json.loads(json.dumps(r.to_dict()))
+    assert set(d) >= {"energy", "mass", "r2", "params", "backend", "acceptance"}
+    assert d["params"]["coupling"] == pytest.approx(math.sqrt(1.0 * 2 * 1.0 * 1.0))
+    assert r.backend in ("cpu", "cuda")
+    # mass from the bins: m* = d beta / <winding2>
+    w2 = np.average(r.bins["winding2"], weights=r.bins["count"])
+    assert r.mass.mean == pytest.approx(2 * 3.0 / w2)
+
+
+def test_cli_json():
+    out = subprocess.run([sys.executable, "-m", "bpcore", "qmc", "--model", "holstein", "--dim", "1", "--L", "0",
+                          "--omega", "1", "--lam", "0", "--electrons", "1", "--beta", "2", "--seed", "1",
+                          "--sweeps", "20", "--walkers", "64", "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert {"energy", "mass", "r2"} <= set(d)
+    assert set(d["energy"]) >= {"mean", "err"}
+    assert d["params"]["model"] == "holstein"
+    bad = subprocess.run([sys.executable, "-m", "bpcore", "qmc", "--model", "holstein", "--omega", "-1", "--lam", "0",
+                          "--beta", "2", "--sweeps", "5"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "omega" in bad.stderr
