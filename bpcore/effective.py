@@ -212,8 +212,14 @@ def fig04_point(lam: float, omega: float, U: float = 0.0, generations=(7, 8, 9),
     """VED bipolaron (K = 0, convergence in generations) against the effective model at one
     (λ, Ω, U). Returns ``(row, {"convergence": table})`` DataFrames (the Store's format)."""
     import pandas as pd
+    from threadpoolctl import threadpool_limits
 
     gens = sorted(int(G) for G in generations)
+    with threadpool_limits(limits=1):
+        return _fig04_point(lam, omega, U, gens, t, model, D, pd)
+
+
+def _fig04_point(lam, omega, U, gens, t, model, D, pd):
     conv = []
     for G in gens:
         r = ved.solve(model, 2, omega, lam, t=t, U=U, generations=G)

@@ -440,7 +440,7 @@ def band_minimum(M: dict, n_k: int = 9, refine: bool = True) -> tuple[float, flo
     ks = np.linspace(0.0, math.pi, n_k)
     es = dispersion(M, ks)
     i = int(np.argmin(es))
-    if not refine:
+    if not refine or i == 0 or i == n_k - 1:  # K = 0, π are extrema by symmetry (E(K) = E(−K))
         return float(ks[i]), float(es[i])
     from scipy.optimize import minimize_scalar
 
@@ -493,6 +493,13 @@ def bipolaron_point(model: str, omega: float, lam: float, U: float = 0.0, genera
     * ``convergence``: one line per generation count (E, mass, r2, n_ph, z, weight on the last
       generation, basis size, seconds).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # small dense problems: BLAS threads only contend
+        return _bipolaron_point(model, omega, lam, U, generations, polaron_generations, t, n_k, mass_tol)
+
+
+def _bipolaron_point(model, omega, lam, U, generations, polaron_generations, t, n_k, mass_tol):
     import pandas as pd
 
     p = point_params(model, omega, lam, U, generations, polaron_generations, t, n_k)
