@@ -161,9 +161,12 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
     check_number("cut_width", a["cut_width"], minimum=0, strict_min=True)
     a["cut_width"] = float(a["cut_width"])
     if a["move_probs"] is None:
-        a["move_probs"] = [0.3, 0.25, 0.2, 0.1 if d > 1 else 0.0, 0.15, 0.15 if p["electrons"] == 2 else 0.0]
-    if len(a["move_probs"]) != 6 or any(x < 0 for x in a["move_probs"]) or sum(a["move_probs"]) <= 0:
-        raise ValueError("move_probs must be 6 non-negative weights (pair, line, shift, swap, end, cut2)")
+        two = p["electrons"] == 2
+        a["move_probs"] = [0.3, 0.25, 0.2, 0.1 if d > 1 else 0.0, 0.15, 0.15 if two else 0.0, 0.05 if two else 0.0]
+    if len(a["move_probs"]) == 6:
+        a["move_probs"] = list(a["move_probs"]) + [0.0]
+    if len(a["move_probs"]) != 7 or any(x < 0 for x in a["move_probs"]) or sum(a["move_probs"]) <= 0:
+        raise ValueError("move_probs must be 7 non-negative weights (pair, line, shift, swap, end, cut2, translate)")
     a["move_probs"] = [float(x) for x in a["move_probs"]]
     p.update({k: v for k, v in a.items()})
     p["n_walkers"] = None if n_walkers is None else int(n_walkers)

@@ -51,7 +51,7 @@ class Driver:
         self.cap = int(self.p["capacity"])
 
     def counts(self):
-        """Update attempts per chain and sweep for (pair, line, shift, swap, end, cut2)."""
+        """Update attempts per chain and sweep for (pair, line, shift, swap, end, cut2, translate)."""
         p = self.p
         probs = np.asarray(p["move_probs"], float)
         probs = probs / probs.sum()
@@ -60,6 +60,7 @@ class Driver:
             out[3] = 0
         if p["electrons"] == 1:
             out[5] = 0
+            out[6] = 0
         return out
 
     def _block(self, eng, n, measure):

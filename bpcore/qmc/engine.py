@@ -38,7 +38,7 @@ import numpy as np
 import taichi as ti
 
 # update types (acceptance statistics index = 2*move + (0 insert-like, 1 remove-like))
-MOVES = ("pair", "line", "shift", "swap", "end", "cut2")
+MOVES = ("pair", "line", "shift", "swap", "end", "cut2", "translate")
 OBS = ("count", "energy", "r2", "winding2", "nph", "events", "lines")
 N_OBS = len(OBS)
 N_ACC = 2 * len(MOVES)
@@ -141,6 +141,8 @@ class Engine:
                 self.k_end(c[4])
             if c[5]:
                 self.k_cut2(c[5])
+            if len(c) > 6 and c[6]:
+                self.k_translate(c[6])
             if measure:
                 self.k_measure()
         if self.overflow.to_numpy().any():
@@ -445,6 +447,13 @@ class Engine:
             for it in range(n):
                 if self.overflow[w] == 0:
                     self.move_cut2(w)
+
+    @ti.kernel
+    def k_translate(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_translate(w)
 
     @ti.kernel
     def k_measure(self):
@@ -1162,6 +1171,34 @@ class Engine:
                 if self.accept(w, ratio, 11):
                     self.cut_apply(w, 0, 0, tc0, k, i0, e)
                     self.cut_apply(w, 1, 0, tc1, k, i1, e)
+
+    @ti.func
+    def move_translate(self, w):
+        """Two electrons: translate the whole worldline of one electron by a lattice vector e
+        (symmetric proposal); allowed when no phonon line joins the two electrons. This relaxes
+        the relative coordinate of an unbound pair, which local moves change only slowly."""
+        dim = self.pi[1]
+        C = self.CAP
+        s = self.randint(w, 2)
+        k = self.randint(w, 2 * dim)
+        e = self.unit(k)
+        inter = 0
+        for i in range(self.nev[w, s]):
+            pp = self.partner[w, s, i]
+            if pp >= 0 and pp // C != s:
+                inter = 1
+        if inter == 0:
+            act0 = 0
+            act1 = 0
+            if s == 0:
+                act0 = 1
+            else:
+                act1 = 1
+            dS = self.duv_cut(w, 0.0, 0.0, act0, act1, e)
+            if self.accept(w, ti.exp(dS), 12):
+                self.x0[w, s] = self.x0[w, s] + e
+                for i in range(self.nev[w, s]):
+                    self.pos[w, s, i] = self.pos[w, s, i] + e
 
     # ------------------------------------------------------------------ measurement
     @ti.func
