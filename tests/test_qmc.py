@@ -134,6 +134,8 @@ def test_result_interface():
     assert set(d) >= {"energy", "mass", "r2", "params", "backend", "acceptance"}
     assert d["params"]["coupling"] == pytest.approx(math.sqrt(1.0 * 2 * 1.0 * 1.0))
     assert r.backend in ("cpu", "cuda")
+    # the unbounded lattice carries a hard wall |r|_inf <= r_max on the relative coordinate
+    assert r.params["r_max"] == 12 and r.r2.mean <= 2 * 12 ** 2
     # mass from the bins: m* = d beta / <winding2>
     w2 = np.average(r.bins["winding2"], weights=r.bins["count"])
     assert r.mass.mean == pytest.approx(2 * 3.0 / w2)

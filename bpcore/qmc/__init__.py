@@ -41,7 +41,7 @@ __all__ = ["run", "cached_run", "Result", "MODELS", "coupling", "lam_from_coupli
 # run-length fields: not part of a stored result's key
 RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
 ALGO_DEFAULTS = dict(n_bins=64, eta=0.5, therm=None, n_steps=None, capacity=None, block_sweeps=None,
-                     move_probs=None, cut_width=0.5)
+                     move_probs=None, cut_width=0.5, r_max=12)
 
 
 def _default_walkers(arch: str) -> int:
@@ -159,6 +159,8 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
     if a["capacity"] is None:
         a["capacity"] = int(2 ** math.ceil(math.log2(max(64, 3 * est_events + 48))))
     check_number("cut_width", a["cut_width"], minimum=0, strict_min=True)
+    check_number("r_max", a["r_max"], minimum=0, integer=True)
+    a["r_max"] = int(a["r_max"])
     a["cut_width"] = float(a["cut_width"])
     if a["move_probs"] is None:
         two = p["electrons"] == 2

@@ -92,13 +92,13 @@ class Engine:
     STATE = ("tau", "dirn", "kind", "partner", "wrap", "pos", "nev", "x0", "D", "nlines", "counter", "overflow")
 
     def configure(self, *, model, dim, L, electrons, beta, omega, t, coup, U, V, eta, seed, n_steps, move_probs,
-                  cut_width=1.0):
+                  cut_width=1.0, r_max=0):
         pf = np.zeros(16)
         pf[:8] = [beta, omega, t, coup, U, V, math.log(eta), cut_width]
         cum = np.cumsum(np.asarray(move_probs, float) / np.sum(move_probs))
         pf[8:8 + len(cum)] = cum
         pi = np.zeros(16, np.int32)
-        pi[:6] = [0 if model == "bond-peierls" else 1, dim, L, electrons, n_steps, 0]
+        pi[:6] = [0 if model == "bond-peierls" else 1, dim, L, electrons, n_steps, int(r_max or 0)]
         self.pf.from_numpy(pf)
         self.pi.from_numpy(pi)
         k = self.key.to_numpy()
@@ -225,6 +225,10 @@ class Engine:
             e = self.pf[4]
         elif self.pf[5] != 0.0:
             e = self.pf[5] / ti.sqrt(ti.cast(d2, ti.f64))
+        rmax = self.pi[5]
+        if rmax > 0 and self.pi[2] == 0:
+            if ti.max(ti.abs(r[0]), ti.max(ti.abs(r[1]), ti.abs(r[2]))) > rmax:
+                e = 1.0e12  # hard wall on the relative coordinate (unbounded lattice)
         return e
 
     @ti.func
@@ -287,7 +291,7 @@ class Engine:
     def uv(self, w, s, a, b, p):
         """Integral over [a, b) (0 <= a <= b <= beta) of v(p - x_other(tau)) dtau."""
         res = 0.0
-        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0) and b > a:
+        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0 or self.pi[5] > 0) and b > a:
             o = 1 - s
             n = self.nev[w, o]
             q = self.x0[w, o]
@@ -312,7 +316,7 @@ class Engine:
         period 0; beyond beta the images p - D_s are used)."""
         beta = self.pf[0]
         res = 0.0
-        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0):
+        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0 or self.pi[5] > 0):
             for q in range(4):
                 a = ta
                 b = ti.min(tb, beta)
@@ -970,7 +974,7 @@ class Engine:
         """Change of -int v dtau when electron s's path after tc_s is shifted by e (for act_s = 1)."""
         beta = self.pf[0]
         res = 0.0
-        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0):
+        if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0 or self.pi[5] > 0):
             n0 = self.nev[w, 0]
             n1 = self.nev[w, 1]
             i0 = 0
