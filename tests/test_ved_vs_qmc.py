@@ -6,9 +6,20 @@ the change of the VED value under the last basis enlargement. The QMC is a finit
 method; β is chosen so that exp(−β·binding) is negligible, but the two-polaron continuum of an
 infinite lattice can still contribute; a failure is a finding to investigate, not to tune away.
 
-Observed on 2026-11-25 (Holstein, Ω = t, λ_H = 0.5, U = 0): VED E = −5.424645, m* = 2.6613/t,
-R² = 1.430 (14 generations, 130 843 states); a 25 s QMC at β = 20 gave E = −5.4112 ± 0.0016,
-m* = 2.39 ± 0.06, R² = 1.86 ± 0.03 with only 2 bins (errors not saturated): not yet consistent.
+Observed on 2026-11-25 with bpcore.qmc at commit 5fe1f90 (r_max = 12 hard wall), seed 3, 90 s runs
+on a loaded 2-core machine — NOT consistent yet (reported to the lead):
+
+  model, Ω, λ, β          VED (converged)                       QMC
+  Holstein 1, 0.5, 20     E −5.424645  m* 2.6613  R² 1.430      E −5.4191(22)  m* 2.564(21)  R² 1.737(29)
+  Holstein 1, 0.5, 40     (same)                                E −5.4084(27)  m* 2.375(19)  R² 2.288(34)
+  Holstein 3, 1.0, 20     E −8.769740  m* 5.2719  R² 0.2204     E −8.6747(89)  m* 4.031(71)  R² 0.834(32)
+  bond-P.  3, 1.0, 20     E −8.503996  m* 0.9350  R² 1.4247     E −8.204(21)   m* 0.931(12)  R² 2.641(34)
+  bond-P.  1, 0.5, 40     E −5.822317  m* 1.6503  R² 2.321      E −5.7272(14)  m* 1.491(26)  R² 4.580(26)
+
+The VED side is confirmed independently by exact diagonalisation on rings (tests/test_ved.py::
+test_bipolaron_vs_ring_ed: Holstein N = 8 gives −8.76939, bond-Peierls N = 10 gives −8.50497), so the
+disagreement (QMC energies too high, R² too large and growing with β) points at the two-electron
+sector of the QMC on the unbounded lattice.
 """
 import os
 
