@@ -31,6 +31,11 @@ def test_pair_hopping_amplitude(U):
     g, om = 0.7, 9.0
     assert abs(ef.pair_hopping("site-peierls", om, g, U) + 4 * g * g / (om - U)) < 1e-14
     assert ef.pair_hopping("holstein", om, g, U) == 0.0
+    pair = ef.effective_terms("site-peierls", 2, om, g, 1.0, U, d=0)
+    assert abs(pair[(1, -1)] - g * g * (1 / om + 1 / (om - U))) < 1e-14  # split onto both neighbours
+    nn = ef.effective_terms("site-peierls", 2, om, g, 1.0, U, d=1)  # ↑ at 0, ↓ at 1
+    assert abs(nn[(1, 0)] + 4 * g * g / (om + U)) < 1e-14  # exchange, via a doubly occupied site
+    assert abs(nn[(1, 2)] - g * g * (1 / om + 1 / (om + U))) < 1e-14  # correlated hop
 
 
 @pytest.mark.parametrize("lam, U", [(0.5, 0.0), (1.0, 1.0)])
