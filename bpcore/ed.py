@@ -336,6 +336,8 @@ def ground_state(model: str, N: int, electrons: int, t: float = 1.0, omega: floa
     -------
     dict with ``energy``, ``r2`` (⟨|r↑ − r↓|²⟩, 0 for one electron), ``n_ph`` (mean
     total phonon number), ``dim`` (Hilbert-space size), ``w_top`` (weight at the cutoff),
+    ``p_dist`` (two electrons: probability of each separation d = 0, 1, … in the
+    minimum-image / chain distance, a detailed check of a QMC's pair sampling),
     ``n_ph_max``, ``coupling`` (bare α or g used), ``momentum``.
     """
     model, N, electrons, t, omega, U, V, n_ph_max, flux, coupling = _validate(
@@ -371,9 +373,13 @@ def ground_state(model: str, N: int, electrons: int, t: float = 1.0, omega: floa
     prob = prob / prob.sum()
     prob2 = prob.reshape(tab["E"], tab["P"])
     pe, pp = prob2.sum(axis=1), prob2.sum(axis=0)
-    return {"energy": float(e0), "r2": float(pe @ tab["r2"]), "n_ph": float(pp @ tab["nph"]),
-            "dim": int(dim), "w_top": float(pp @ tab["top"]), "n_ph_max": n_ph_max,
-            "coupling": coupling, "momentum": momentum}
+    out = {"energy": float(e0), "r2": float(pe @ tab["r2"]), "n_ph": float(pp @ tab["nph"]),
+           "dim": int(dim), "w_top": float(pp @ tab["top"]), "n_ph_max": n_ph_max,
+           "coupling": coupling, "momentum": momentum}
+    if electrons == 2:  # distribution of the (minimum-image) separation d = 0 .. max
+        d = np.rint(np.sqrt(tab["r2"])).astype(int)
+        out["p_dist"] = np.bincount(d, weights=pe, minlength=d.max() + 1).tolist()
+    return out
 
 
 def converged_ground_state(model: str, N: int, electrons: int, t: float = 1.0, omega: float = 1.0,

@@ -259,3 +259,21 @@ def test_low_spectrum_free_pair_and_thermal_energy():
     r = ed.ground_state("bond-peierls", 4, 2, lam=0.5, U=8.0, n_ph_max=6)
     lev = ed.low_spectrum("bond-peierls", 4, 2, lam=0.5, U=8.0, n_ph_max=6, k=3)
     assert lev[0] == pytest.approx(r["energy"], abs=1e-9) and np.all(np.diff(lev) >= -1e-12)
+
+
+def test_pair_distance_distribution():
+    # free pair on a 5-ring: separation uniform over the relative coordinate -> P(0)=1/5, P(1)=P(2)=2/5
+    r = ed.ground_state("holstein", 5, 2, n_ph_max=0)
+    assert r["p_dist"] == pytest.approx([0.2, 0.4, 0.4], abs=1e-12)
+    # U = 8, no phonons, 4-ring: relative-coordinate problem -2t(ring of 4) + U delta_{r,0}
+    H = np.zeros((4, 4))
+    for k in range(4):
+        H[k, (k + 1) % 4] = H[(k + 1) % 4, k] = -2.0
+    H[0, 0] = 8.0
+    w, v = np.linalg.eigh(H)
+    p = v[:, 0] ** 2
+    r = ed.ground_state("bond-peierls", 4, 2, U=8.0, n_ph_max=0)
+    assert r["energy"] == pytest.approx(w[0], abs=1e-12)
+    assert r["p_dist"] == pytest.approx([p[0], p[1] + p[3], p[2]], abs=1e-12)
+    assert sum(r["p_dist"]) == pytest.approx(1.0)
+    assert r["r2"] == pytest.approx(sum(d * d * q for d, q in enumerate(r["p_dist"])), abs=1e-12)
