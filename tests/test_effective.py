@@ -11,9 +11,17 @@ import math
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from bpcore import effective as ef
 from bpcore import ved
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    """Small dense eigenproblems: extra BLAS threads only contend on a loaded 2-core machine."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.mark.parametrize("g, om", [(1.0, 10.0), (0.3, 2.5)])

@@ -16,8 +16,16 @@ import sys
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from bpcore import ved
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    """Small dense eigenproblems: extra BLAS threads only contend on a loaded 2-core machine."""
+    with threadpool_limits(limits=1):
+        yield
 
 E_BONCA = -2.46968472393287
 M_BONCA = 1.35063
