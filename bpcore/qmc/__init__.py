@@ -86,9 +86,12 @@ class Result:
         rel = w2.err / w2.mean if w2.mean > 0 else float("inf")
         mass = Estimate(mj.mean, max(mj.err, abs(mj.mean) * rel), w2.tau, len(b), w2.n_eff, w2.saturated)
         r2 = est("r2") if params["electrons"] == 2 else None
+        info = dict(info or {})
+        info["drift_sigma"] = _drift(b, ["energy", "r2", "winding2", "nph"] if params["electrons"] == 2
+                                     else ["energy", "winding2", "nph"])
         return cls(energy=est("energy"), mass=mass, r2=r2, n_phonons=est("nph"), winding2=w2,
                    acceptance=dict(acceptance or {}), params=dict(params), backend=backend, bins=bins,
-                   info=dict(info or {}))
+                   info=info)
 
     def to_dict(self) -> dict:
         out = {"energy": self.energy.to_dict(), "mass": self.mass.to_dict(),
@@ -97,6 +100,7 @@ class Result:
                "acceptance": self.acceptance, "params": self.params, "backend": self.backend,
                "n_bins": int(len(self.bins))}
         out.update({k: v for k, v in self.info.items() if isinstance(v, (int, float, str, bool, type(None)))})
+        out["drift_sigma"] = self.info.get("drift_sigma", {})
         return out
 
     def summary_frame(self) -> pd.DataFrame:
@@ -123,6 +127,23 @@ class Result:
             lines.append(f"  r2       {self.r2}")
         lines.append(f"  n_ph     {self.n_phonons}")
         return "\n".join(lines)
+
+
+def _drift(bins: pd.DataFrame, cols) -> dict:
+    """(mean of 2nd half - mean of 1st half) / combined error, per observable: a thermalisation check.
+    |drift| > 3 means the run has not equilibrated (or the error bars are too small): run longer."""
+    out = {}
+    h = len(bins) // 2
+    if h < 4:
+        return out
+    for c in cols:
+        a = bins[c].to_numpy(float)[:h]
+        z = bins[c].to_numpy(float)[h:2 * h]
+        ea = a.std(ddof=1) / math.sqrt(len(a))
+        ez = z.std(ddof=1) / math.sqrt(len(z))
+        den = math.hypot(ea, ez)
+        out[c] = float((z.mean() - a.mean()) / den) if den > 0 else 0.0
+    return out
 
 
 def binding_energy(bipolaron: Result, polaron: Result) -> Estimate:
