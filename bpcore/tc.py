@@ -272,7 +272,9 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
     Returns a flat dict: parameters, ``t_over_omega``, ``tc_over_omega`` ± ``tc_over_omega_err``
     (jackknife over the bipolaron bins), ``mass``/``r2``/``energy`` (± err), ``e_polaron``,
     ``binding`` ± err (Δ_BP = 2E_P − E_BP), ``tc_below_binding``, ``saturated``, ``bound``
-    (Δ_BP > 2σ), ``backend``.
+    (Δ_BP > 2σ), ``max_drift_sigma`` (largest |2nd-half − 1st-half| bin-mean drift over the
+    observables of both runs, in combined standard errors, from ``Result.info["drift_sigma"]``),
+    ``equilibrated`` (that drift < 3; False when it cannot be computed), ``backend``.
     """
     from bpcore import qmc
     from bpcore.store import Store
@@ -296,6 +298,11 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
         row.update(e_polaron=pol.energy.mean, e_polaron_err=pol.energy.err, polaron_mass=pol.mass.mean,
                    polaron_mass_err=pol.mass.err, binding=d.mean, binding_err=d.err,
                    bound=bool(d.mean > 2 * d.err))
+    # thermalisation check of the QMC (drift of 2nd- vs 1st-half bin means, in combined sigmas)
+    drifts = [abs(v) for r in ([bp, pol] if binding else [bp])
+              for v in (getattr(r, "info", {}) or {}).get("drift_sigma", {}).values()]
+    row["max_drift_sigma"] = max(drifts) if drifts else math.nan
+    row["equilibrated"] = bool(drifts) and max(drifts) < 3.0
     res = tc_from_bins(bp.bins, beta, dim, radius=radius, binding=delta)
     row.update(tc=res["tc"], tc_err=res["tc_err"], tc_over_omega=res["tc"] / omega,
                tc_over_omega_err=res["tc_err"] / omega, saturated=res["saturated"],

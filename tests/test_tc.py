@@ -153,7 +153,8 @@ def test_qmc_pipeline_plumbing(monkeypatch, tmp_path):
         bins = pd.DataFrame({"winding2": [w2] * 4, "r2": [3.0 if ne == 2 else 0.0] * 4, "count": [10] * 4})
         return SimpleNamespace(energy=Estimate(-9.0 if ne == 2 else -4.0, 0.01), mass=Estimate(2.0, 0.0),
                                r2=Estimate(3.0, 0.0), bins=bins, backend="cpu",
-                               params={"model": kw["model"]})
+                               params={"model": kw["model"]},
+                               info={"drift_sigma": {"energy": 0.5, "r2": -1.2 if ne == 2 else 0.1}})
 
     monkeypatch.setattr(qmc, "cached_run", fake_cached_run)
     row = tc.qmc_tc_point("x", "bond-peierls", 2, 0.5, 1.0, U=8.0, beta=32.0, store=Store(tmp_path))
@@ -161,6 +162,7 @@ def test_qmc_pipeline_plumbing(monkeypatch, tmp_path):
     assert row["tc_over_omega"] == pytest.approx(1.84 / math.pi / (2.0 * 3.0) / 0.5)
     assert row["binding"] == pytest.approx(1.0) and row["bound"]
     assert row["tc_below_binding"] is True
+    assert row["max_drift_sigma"] == pytest.approx(1.2) and row["equilibrated"]
     assert calls[1]["electrons"] == 1 and calls[1]["U"] == 0.0 and calls[1]["V"] == 0.0
     df = tc.qmc_tc_scan("x", [dict(lam=1.0)], model="bond-peierls", dim=2, omega=1.0, beta=16.0,
                         compute=False, skip_missing=True, store=Store(tmp_path))
