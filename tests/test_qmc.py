@@ -86,7 +86,7 @@ def test_free_pair_ring():
 def test_polaron_ring_vs_ed(model):
     ed = pytest.importorskip("bpcore.ed")
     ref = ed.converged_ground_state(model, 4, 1, 1.0, 1.0, 0.5, 0.0, tol=1e-8)
-    r = run(model, 1, 4, 1, 14.0, 1.0, 0.5, seed=4, sweeps=400)
+    r = run(model, 1, 4, 1, 14.0, 1.0, 0.5, seed=4, sweeps=1600)
     # beta = 14: the lowest K=0 excitation of the ring lies ~Omega above, thermal error ~e^-14
     assert r.energy.err < 1e-3 * abs(ref["energy"])
     assert within(r.energy, ref["energy"])

@@ -93,6 +93,19 @@ class Result:
                    acceptance=dict(acceptance or {}), params=dict(params), backend=backend, bins=bins,
                    info=info)
 
+    def widen_errors(self, chain_err: dict) -> None:
+        """Use the larger of the time-bin error and the error over independent chain groups
+        (``Driver.chain_errors``) for energy, r2, n_phonons and winding2 (and mass via winding2)."""
+        from dataclasses import replace
+
+        for attr, col in (("energy", "energy"), ("r2", "r2"), ("n_phonons", "nph"), ("winding2", "winding2")):
+            e = getattr(self, attr)
+            if e is not None and col in chain_err and chain_err[col] > e.err:
+                setattr(self, attr, replace(e, err=chain_err[col]))
+        if "winding2" in chain_err and self.winding2.mean > 0:
+            rel = self.winding2.err / self.winding2.mean
+            self.mass = replace(self.mass, err=max(self.mass.err, abs(self.mass.mean) * rel))
+
     def to_dict(self) -> dict:
         out = {"energy": self.energy.to_dict(), "mass": self.mass.to_dict(),
                "r2": self.r2.to_dict() if self.r2 is not None else None,

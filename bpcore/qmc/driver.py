@@ -63,6 +63,30 @@ class Driver:
             out[6] = 0
         return out
 
+    def n_groups(self) -> int:
+        return int(min(16, self.W))
+
+    def group_index(self) -> np.ndarray:
+        return (np.arange(self.W) * self.n_groups()) // self.W
+
+    @staticmethod
+    def chain_errors(groups: np.ndarray) -> dict:
+        """Jackknife errors over groups of independent chains (each group's measurements summed over
+        the whole run). Unlike the errors from time bins of chain averages, these stay honest when a
+        chain's autocorrelation time is longer than a bin (the bins are then correlated)."""
+        g = np.asarray(groups, float)
+        G = g.shape[0]
+        out = {}
+        if G < 2 or np.any(g[:, 0] <= 0):
+            return out
+        tot = g.sum(axis=0)
+        for k, name in enumerate(OBS):
+            if k == 0:
+                continue
+            jk = (tot[k] - g[:, k]) / (tot[0] - g[:, 0])
+            out[name] = float(np.sqrt((G - 1) / G * np.sum((jk - jk.mean()) ** 2)))
+        return out
+
     def _block(self, eng, n, measure):
         return eng.run_block(n, measure, counts=self.counts(), model=0 if self.p["model"] == "bond-peierls" else 1)
 
@@ -88,7 +112,7 @@ class Driver:
         _atomic_savez(self.checkpoint, key=np.array(self._ckpt_key()), cap=np.array(self.cap),
                       therm_done=np.array(ck["therm_done"]), block_sweeps=np.array(ck["block_sweeps"]),
                       bins=np.array(ck["bins"], dtype=float).reshape(-1, len(OBS)),
-                      att=ck["att"], ok=ck["ok"], **{f"st_{k}": v for k, v in st.items()})
+                      att=ck["att"], ok=ck["ok"], groups=ck["groups"], **{f"st_{k}": v for k, v in st.items()})
 
     def _load(self):
         if self.checkpoint is None or not self.checkpoint.is_file():
@@ -98,7 +122,8 @@ class Driver:
             raise ValueError(f"checkpoint {self.checkpoint} belongs to a run with other parameters")
         st = {k[3:]: z[k] for k in z.files if k.startswith("st_")}
         ck = dict(therm_done=int(z["therm_done"]), block_sweeps=int(z["block_sweeps"]),
-                  bins=[list(r) for r in z["bins"]], att=z["att"], ok=z["ok"])
+                  bins=[list(r) for r in z["bins"]], att=z["att"], ok=z["ok"],
+                  groups=z["groups"] if "groups" in z.files else np.zeros((self.n_groups(), len(OBS))))
         return int(z["cap"]), st, ck
 
     # -------------------------------------------------------------- main loop
@@ -140,7 +165,7 @@ class Driver:
                 eng = self._engine()
                 eng.reset()
                 ck = dict(therm_done=0, block_sweeps=bs, bins=[], att=np.zeros(N_ACC, np.int64),
-                          ok=np.zeros(N_ACC, np.int64))
+                          ok=np.zeros(N_ACC, np.int64), groups=np.zeros((self.n_groups(), len(OBS))))
             try:
                 # thermalisation in blocks of bs sweeps (no measurements)
                 while ck["therm_done"] < therm or (
@@ -168,6 +193,8 @@ class Driver:
                     if compile_s is None:
                         compile_s = time.perf_counter() - tb
                     tot = acc.sum(axis=0)
+                    # per-group sums over the independent chains (honest error bars, see chain_errors)
+                    np.add.at(ck["groups"], self.group_index(), acc)
                     cnt = tot[0]
                     row = [cnt] + [(tot[k] / cnt if cnt > 0 else np.nan) for k in range(1, len(OBS))]
                     ck["bins"].append(row)
@@ -203,4 +230,8 @@ class Driver:
         params["n_walkers"] = self.W
         params["sweeps"] = None if sweeps is None else int(sweeps)
         params["time_limit"] = time_limit
-        return Result.from_bins(params, bins, acceptance=acc_rates, backend=backend.arch(), info=info)
+        cerr = self.chain_errors(ck["groups"])
+        info.update({f"{k}_err_chains": v for k, v in cerr.items()})
+        res = Result.from_bins(params, bins, acceptance=acc_rates, backend=backend.arch(), info=info)
+        res.widen_errors(cerr)
+        return res
