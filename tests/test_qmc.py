@@ -167,3 +167,28 @@ def test_holstein_polaron_bonca_trugman_batistic():
     m_ratio = r.mass.mean / 0.5
     assert r.mass.err / 0.5 < 0.03
     assert abs(m_ratio - 1.35063) <= K * r.mass.err / 0.5
+
+
+# ----------------------------------------------------------------------------- two electrons vs thermal ED
+@pytest.mark.parametrize("model, N, beta, kw", [
+    ("holstein", 3, 2.0, dict(sweeps=1000)),
+    ("bond-peierls", 3, 3.0, dict(sweeps=2000, therm=4000, n_walkers=512)),
+])
+def test_two_electron_thermal_vs_ed(model, N, beta, kw):
+    """Two-electron weights (lines joining vertices of different electrons, twisted boundary
+    conditions, relative winding on the ring) against exact diagonalisation at the SAME finite beta:
+    Tr[P_{K=0} e^{-beta H}] from the full spectrum of the K = 0 sector of bpcore.ed (independent code).
+    Omega = 5t keeps chains fast-mixing and makes the dropped line images O(e^{-Omega beta}) < 1e-4.
+    bond-Peierls needs a long thermalisation (slow end-point/winding mode, see book/qmc.md)."""
+    ed = pytest.importorskip("bpcore.ed")
+    g = ed.bare_coupling(model, 1.0, omega=5.0)
+    H, tab = ed.build_hamiltonian(model, N, 2, 1.0, 5.0, g, 0.0, 0.0, 8, momentum=0)
+    w, v = np.linalg.eigh(H.toarray())
+    p = np.exp(-beta * (w - w[0]))
+    p /= p.sum()
+    e_ref = float(p @ w)
+    nph_ref = float(p @ (np.tile(tab["nph"], tab["E"]) @ (np.abs(v) ** 2)))
+    r = run(model, 1, N, 2, beta, 5.0, 1.0, seed=11, **kw)
+    assert r.energy.err < 5e-3 * abs(e_ref)
+    assert within(r.energy, e_ref)
+    assert within(r.n_phonons, nph_ref)
