@@ -279,4 +279,15 @@ def cached_run(topic: str, force: bool = False, store=None, **kwargs) -> Result:
     bins = st.load(topic, key, "bins")
     acc = {c[4:]: float(df[c].iloc[0]) for c in df.columns if c.startswith("acc_")}
     be = str(df["backend"].iloc[0]) if "backend" in df.columns else None
-    return Result.from_bins(key, bins, acceptance=acc, backend=be, info={"cached": True})
+    res = Result.from_bins(key, bins, acceptance=acc, backend=be, info={"cached": True})
+    # the stored errors include the independent-chain-group estimate, which the bins alone cannot
+    # reproduce: never report a smaller error for a reloaded result than for the original run
+    from dataclasses import replace
+
+    for name in ("energy", "mass", "r2", "n_phonons", "winding2"):
+        est, col = getattr(res, name), f"{name}_err"
+        if est is not None and col in df.columns:
+            stored = float(df[col].iloc[0])
+            if np.isfinite(stored) and stored > est.err:
+                setattr(res, name, replace(est, err=stored))
+    return res

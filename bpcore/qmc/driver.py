@@ -4,8 +4,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from bpcore.qmc.engine import MOVES, N_ACC, OBS, CapacityError, Engine
+from bpcore.store import atomic_write_bytes
 
 _ENGINES: dict = {}
 
@@ -30,17 +29,7 @@ def _atomic_savez(path: Path, **arrays) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, buf.getvalue())
 
 
 class Driver:
