@@ -342,20 +342,7 @@ def ground_state(model: str, N: int, electrons: int, t: float = 1.0, omega: floa
     """
     model, N, electrons, t, omega, U, V, n_ph_max, flux, coupling = _validate(
         model, N, electrons, t, omega, lam, U, V, n_ph_max, flux, g, boundary)
-    if boundary == "open":
-        if momentum not in (None, 0):
-            raise ValueError(f"momentum sectors need boundary='periodic', got momentum={momentum!r}")
-        momentum = None  # no translation symmetry: full basis
-    if momentum is not None:
-        momentum = _check_int("momentum", momentum, -10**9) % N
-    flux = math.remainder(flux, 2 * math.pi)
-    nbytes, dim = _estimate_bytes(model, N, electrons, n_ph_max, boundary, bool(flux) or bool(momentum))
-    if momentum is not None:
-        nbytes, dim = nbytes / N, dim // N
-    if nbytes > max_bytes:
-        raise ValueError(f"n_ph_max={n_ph_max} gives a Hilbert space of dimension {dim} for N={N}, "
-                         f"electrons={electrons} (~{nbytes / 1e9:.1f} GB > budget {max_bytes / 1e9:.1f} GB); "
-                         "lower n_ph_max or N")
+    momentum, flux, dim = _sector(model, N, electrons, n_ph_max, flux, boundary, momentum, max_bytes)
     H, tab = build_hamiltonian(model, N, electrons, t, omega, coupling, U, V, n_ph_max, flux, boundary,
                                momentum)
     assert H.shape[0] == dim
@@ -449,6 +436,26 @@ def flux_curvature(model: str, N: int, electrons: int, t: float = 1.0, omega: fl
             "richardson_change": abs(D - d1)}
 
 
+def _sector(model, N, electrons, n_ph_max, flux, boundary, momentum, max_bytes):
+    """Normalised (momentum, flux) and the dimension of the requested sector; refuses, naming
+    ``n_ph_max``, a space over the memory budget *before* anything is built."""
+    if boundary == "open":
+        if momentum not in (None, 0):
+            raise ValueError(f"momentum sectors need boundary='periodic', got momentum={momentum!r}")
+        momentum = None  # no translation symmetry: full basis
+    if momentum is not None:
+        momentum = _check_int("momentum", momentum, -10**9) % N
+    flux = math.remainder(flux, 2 * math.pi)
+    nbytes, dim = _estimate_bytes(model, N, electrons, n_ph_max, boundary, bool(flux) or bool(momentum))
+    if momentum is not None:
+        nbytes, dim = nbytes / N, dim // N
+    if nbytes > max_bytes:
+        raise ValueError(f"n_ph_max={n_ph_max} gives a Hilbert space of dimension {dim} for N={N}, "
+                         f"electrons={electrons} (~{nbytes / 1e9:.1f} GB > budget {max_bytes / 1e9:.1f} GB); "
+                         "lower n_ph_max or N")
+    return momentum, flux, dim
+
+
 def low_spectrum(model: str, N: int, electrons: int, t: float = 1.0, omega: float = 1.0, lam: float = 0.0,
                  U: float = 0.0, V: float = 0.0, n_ph_max: int = 8, flux: float = 0.0, *, k: int = 6,
                  g: float | None = None, boundary: str = "periodic", momentum: int | None = 0,
@@ -460,16 +467,7 @@ def low_spectrum(model: str, N: int, electrons: int, t: float = 1.0, omega: floa
     model, N, electrons, t, omega, U, V, n_ph_max, flux, coupling = _validate(
         model, N, electrons, t, omega, lam, U, V, n_ph_max, flux, g, boundary)
     _check_int("k", k, 1)
-    if boundary == "open":
-        momentum = None
-    elif momentum is not None:
-        momentum = _check_int("momentum", momentum, -10**9) % N
-    flux = math.remainder(flux, 2 * math.pi)
-    nbytes, dim = _estimate_bytes(model, N, electrons, n_ph_max, boundary, bool(flux) or bool(momentum))
-    if momentum is not None:
-        nbytes, dim = nbytes / N, dim // N
-    if nbytes > max_bytes:
-        raise ValueError(f"n_ph_max={n_ph_max} gives a Hilbert space of dimension {dim}: over the memory budget")
+    momentum, flux, dim = _sector(model, N, electrons, n_ph_max, flux, boundary, momentum, max_bytes)
     H, _ = build_hamiltonian(model, N, electrons, t, omega, coupling, U, V, n_ph_max, flux, boundary, momentum)
     with _single_thread_blas():
         if dim <= 600 or k >= dim - 1:
