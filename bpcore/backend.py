@@ -38,8 +38,6 @@ def _ti():
 def _cuda_available() -> bool:
     ti = _ti()
     try:
-        from taichi._lib import core as _core  # noqa: F401
-
         return bool(ti.lang.impl.is_arch_supported(ti.cuda))
     except Exception:  # pragma: no cover - depends on the wheel
         return False
