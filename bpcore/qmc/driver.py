@@ -132,11 +132,15 @@ class Driver:
         therm = p["therm"]
         therm_time = None
         if therm is None:
-            # at least 200 sweeps and a quarter of the measured sweeps; with a time limit alone,
-            # additionally a fifth of the time budget
-            therm = max(200, (int(sweeps) // 4) if sweeps is not None else 200)
+            # one electron: at least 200 sweeps and a quarter of the measured sweeps; two electrons
+            # (slower structural relaxation from the empty start, see book/qmc.md): at least 1000
+            # and half of the measured sweeps. With a time limit alone, additionally a fifth
+            # (one electron) or a third (two electrons) of the time budget.
+            two = p["electrons"] == 2
+            lo, frac = (1000, 2) if two else (200, 4)
+            therm = max(lo, (int(sweeps) // frac) if sweeps is not None else lo)
             if sweeps is None and time_limit is not None:
-                therm_time = 0.2 * float(time_limit)
+                therm_time = (1 / 3 if two else 0.2) * float(time_limit)
         n_target = math.ceil(int(sweeps) / bs) if sweeps is not None else None
         compile_s = None
         restarts = 0

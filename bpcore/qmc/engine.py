@@ -936,6 +936,73 @@ class Engine:
                     self.pos[w, s, i] = pnew
 
     @ti.func
+    def free_scan(self, w, target, su, rsel):
+        """Imaginary time not covered by any phonon line, where a cut (shifting the later path)
+        breaks no line. Returns (F, point, nF, sel): the total free length F; the time at which the
+        free length accumulated from tau = 0 reaches ``target`` (-1 if target < 0 or >= F); the
+        number nF of bare kinks of electron ``su`` at free times; the index of the ``rsel``-th of
+        them (-1 if none). A direct line covers (tau_early, tau_late); a line through tau = beta
+        covers the rest of the circle. Bare kinks do not change the coverage, so F is the same
+        before and after a cut move."""
+        beta = self.pf[0]
+        C = self.CAP
+        cov = 0
+        for u in range(2):
+            for i in range(self.nev[w, u]):
+                if self.partner[w, u, i] >= 0 and self.wrap[w, u, i] == 1:
+                    cov += 1
+        n0 = self.nev[w, 0]
+        n1 = self.nev[w, 1]
+        i0 = 0
+        i1 = 0
+        tcur = 0.0
+        free = 0.0
+        point = -1.0
+        nF = 0
+        sel = -1
+        while tcur < beta:
+            nx0 = beta
+            nx1 = beta
+            if i0 < n0:
+                nx0 = self.tau[w, 0, i0]
+            if i1 < n1:
+                nx1 = self.tau[w, 1, i1]
+            tn = ti.min(nx0, nx1)
+            if cov == 0:
+                seg = tn - tcur
+                if point < 0.0 and target >= 0.0 and free + seg > target:
+                    point = tcur + (target - free)
+                free += seg
+            if tn < beta:
+                u = 1
+                i = i1
+                if i0 < n0 and nx0 <= nx1:
+                    u = 0
+                    i = i0
+                pp = self.partner[w, u, i]
+                if pp >= 0:
+                    wr = self.wrap[w, u, i]
+                    if wr == 0:
+                        if self.tau[w, u, i] < self.tau[w, pp // C, pp % C]:
+                            cov += 1
+                        else:
+                            cov -= 1
+                    elif wr == 1:
+                        cov -= 1
+                    else:
+                        cov += 1
+                elif cov == 0 and u == su and self.kind[w, u, i] == 0 and self.dirn[w, u, i] >= 0:
+                    if nF == rsel:
+                        sel = i
+                    nF += 1
+                if u == 0:
+                    i0 += 1
+                else:
+                    i1 += 1
+            tcur = tn
+        return free, point, nF, sel
+
+    @ti.func
     def cut_ok(self, w, tc0, tc1, act0, act1):
         """Can the worldline parts after tc_s of the electrons with act_s = 1 be shifted by e (their
         D_s += e) without breaking a phonon line? Let sh = 1 for a shifted line end. A direct line
@@ -1035,9 +1102,11 @@ class Engine:
 
     @ti.func
     def move_end(self, w):
-        """Insert a bare kink at a random time and shift the rest of the worldline (D_s += e), or
-        remove a random bare kink and shift back. Acceptance t beta 2d/(n+1) exp(dS) (inverse for
-        removal); two electrons: extended-ensemble factor eta^dist(D_0 - D_1)."""
+        """Insert a bare kink at a random *line-free* time (uniform over the free time F of
+        ``free_scan``; a cut inside a phonon line would break it) and shift the rest of the
+        worldline (D_s += e), or remove a random bare kink at a line-free time and shift back.
+        Acceptance t F 2d/(n+1) exp(dS) (inverse for removal); F is unchanged by the move. Two
+        electrons: extended-ensemble factor eta^dist(D_0 - D_1)."""
         beta = self.pf[0]
         t = self.pf[2]
         dim = self.pi[1]
@@ -1058,20 +1127,23 @@ class Engine:
             if n + 1 > self.CAP:
                 self.overflow[w] = 1
             else:
-                tc = self.rand(w) * beta
-                k = self.randint(w, 2 * dim)
-                e = self.unit(k)
-                base = t * beta * (2 * dim) / (n + 1)
-                if tc > 0.0:
-                    valid = 1
+                F, _p, nF, _i = self.free_scan(w, -1.0, s, -1)
+                if F > 0.0:
+                    _F, tc, _n, _j = self.free_scan(w, self.rand(w) * F, s, -1)
+                    k = self.randint(w, 2 * dim)
+                    e = self.unit(k)
+                    base = t * F * (2 * dim) / (nF + 1)
+                    if tc > 0.0:
+                        valid = 1
         else:
             if n > 0:
-                i = self.randint(w, n)
-                d = self.dirn[w, s, i]
-                if self.kind[w, s, i] == 0 and d >= 0:
-                    e = -self.unit(d)
+                F, _p, nF, _i = self.free_scan(w, -1.0, s, -1)
+                if nF > 0:
+                    _F, _q, _n, i = self.free_scan(w, -1.0, s, self.randint(w, nF))
+                    d = self.dirn[w, s, i]
                     tc = self.tau[w, s, i]
-                    base = n / (t * beta * (2 * dim))
+                    e = -self.unit(d)
+                    base = nF / (t * F * (2 * dim))
                     valid = 1
         act0 = 0
         act1 = 0
@@ -1111,8 +1183,10 @@ class Engine:
         tc1 = tc0 + delta (|delta| < width, both in (0, beta)) and shift both later paths by e, so
         that D_0 and D_1 change together (the pair's centre moves; the relative coordinate changes
         only between tc0 and tc1). Reverse: a bare kink i of electron 0 (uniform) and, uniformly, a
-        bare kink of electron 1 with the same direction within the window. Acceptance
-        t^2 exp(dS) beta (2 width) 2d / (n_0' N_c') for insertion (primes: after it)."""
+        bare kink of electron 1 with the same direction within the window. tc0 is drawn uniformly
+        from the line-free time F (``free_scan``; the removal accepts only kinks there), which
+        makes the pair's centre move also when phonon lines cover most of [0, beta). Acceptance
+        t^2 exp(dS) F (2 width) 2d / (n_0' N_c') for insertion (primes: after it)."""
         beta = self.pf[0]
         t = self.pf[2]
         dim = self.pi[1]
@@ -1127,22 +1201,27 @@ class Engine:
         tc1 = 0.0
         i0 = 0
         i1 = 0
+        F = 0.0
+        nF = 0
         n0 = self.nev[w, 0]
         if ins == 1:
             if n0 + 1 > self.CAP or self.nev[w, 1] + 1 > self.CAP:
                 self.overflow[w] = 1
             else:
-                tc0 = self.rand(w) * beta
-                tc1 = tc0 + (2.0 * self.rand(w) - 1.0) * width
-                k = self.randint(w, 2 * dim)
-                e = self.unit(k)
-                if tc0 > 0.0 and tc1 > 0.0 and tc1 < beta:
-                    valid = 1
+                F, _p, nF, _i = self.free_scan(w, -1.0, 0, -1)
+                if F > 0.0:
+                    _F, tc0, _n, _j = self.free_scan(w, self.rand(w) * F, 0, -1)
+                    tc1 = tc0 + (2.0 * self.rand(w) - 1.0) * width
+                    k = self.randint(w, 2 * dim)
+                    e = self.unit(k)
+                    if tc0 > 0.0 and tc1 > 0.0 and tc1 < beta:
+                        valid = 1
         else:
             if n0 > 0 and self.nev[w, 1] > 0:
-                i0 = self.randint(w, n0)
-                d = self.dirn[w, 0, i0]
-                if self.kind[w, 0, i0] == 0 and d >= 0:
+                F, _p, nF, _i = self.free_scan(w, -1.0, 0, -1)
+                if nF > 0:
+                    _F, _q, _n, i0 = self.free_scan(w, -1.0, 0, self.randint(w, nF))
+                    d = self.dirn[w, 0, i0]
                     tc0 = self.tau[w, 0, i0]
                     nc = self.count_near(w, tc0, d, width)
                     if nc > 0:
@@ -1165,13 +1244,13 @@ class Engine:
             dS = self.duv_cut(w, tc0, tc1, 1, 1, e)
             if ins == 1:
                 nc_new = self.count_near(w, tc0, k, width) + 1
-                ratio = t * t * ti.exp(dS) * beta * 2.0 * width * (2 * dim) / ((n0 + 1) * nc_new)
+                ratio = t * t * ti.exp(dS) * F * 2.0 * width * (2 * dim) / ((nF + 1) * nc_new)
                 if self.accept(w, ratio, 10):
                     self.cut_apply(w, 0, 1, tc0, k, 0, e)
                     self.cut_apply(w, 1, 1, tc1, k, 0, e)
             else:
                 nc = self.count_near(w, tc0, k, width)
-                ratio = (n0 * nc) / (t * t * beta * 2.0 * width * (2 * dim)) * ti.exp(dS)
+                ratio = (nF * nc) / (t * t * F * 2.0 * width * (2 * dim)) * ti.exp(dS)
                 if self.accept(w, ratio, 11):
                     self.cut_apply(w, 0, 0, tc0, k, i0, e)
                     self.cut_apply(w, 1, 0, tc1, k, i1, e)
