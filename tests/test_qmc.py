@@ -110,12 +110,27 @@ def test_same_seed_same_bins(tmp_path):
     assert full.bins.equals(a.bins)
 
 
+def test_warm_start_clone_is_deterministic_and_checked():
+    """pre_therm/clone: W/clone chains are thermalised, copied, then all W chains run on. Same seed ->
+    same bins; a clone factor that would split a family of copies across chain groups is refused."""
+    kw = dict(model="bond-peierls", dim=1, L=4, electrons=2, beta=3.0, omega=1.0, lam=0.5, seed=4, sweeps=20,
+              n_bins=4, therm=5, pre_therm=10, clone=4)
+    a = run(**kw)
+    b = run(**kw)
+    assert a.bins.equals(b.bins)
+    assert not a.bins.equals(run(**{**kw, "pre_therm": 11}).bins)
+    with pytest.raises(ValueError, match="clone"):
+        run(**{**kw, "clone": 3})
+
+
 def test_cached_run_roundtrip(tmp_path):
     from bpcore.store import Store
 
     st = Store(tmp_path)
     kw = dict(model="holstein", dim=1, L=0, electrons=1, beta=4.0, omega=1.0, lam=0.5, seed=1, sweeps=40,
               n_walkers=W, capacity=CAP, progress=False)
+    with pytest.raises(LookupError):
+        qmc.cached_run("qmc_test", store=st, only_stored=True, **kw)
     r1 = qmc.cached_run("qmc_test", store=st, **kw)
     r2 = qmc.cached_run("qmc_test", store=st, **{**kw, "sweeps": 80})  # run length is not in the key
     assert r2.info.get("cached")
@@ -194,3 +209,27 @@ def test_two_electron_thermal_vs_ed(model, N, beta, kw):
     assert r.energy.err < 5e-3 * abs(e_ref)
     assert within(r.energy, e_ref)
     assert within(r.n_phonons, nph_ref)
+
+
+# ----------------------------------------------------------------------------- stored ring validation
+def test_stored_ring_runs_agree_with_ed():
+    """The long two-electron ring runs stored in data/qmc_ring_validation (computed by
+    bpcore.qmc.validation.ring_table; 1024 chains, warm start, beta = 16, t = Omega = 1) against the
+    exact K = 0 energy at the same beta (bpcore.ed ground state at a converged phonon cutoff plus
+    the thermal shift from the lowest levels), and against the ED pair size and phonon number.
+    Reads stored results only; nothing is computed. Asserted for U = 0: with U > 0 the exact energy
+    on a 4-site ring contains the exchange of the electrons around the ring (relative winding), which
+    our moves sample too slowly (stored runs 3.5-4 sigma high, see book/qmc.md); production runs use
+    the unbounded lattice, where this sector does not exist."""
+    from bpcore.qmc.validation import ring_table
+
+    df = ring_table(compute=False)
+    ok = df[df.U == 0]
+    assert len(ok) >= 1, "the stored U = 0 ring validation runs are missing"
+    for _, r in ok.iterrows():
+        case = f"{r.model} N={r.N} lam={r.lam} U={r.U}"
+        assert abs(r.dev_sigma) <= K, f"{case}: QMC {r.e_qmc:.5f}({r.e_err:.5f}) vs ED {r.e_ed_beta:.5f}"
+        assert abs(r.r2_qmc - r.r2_ed) <= K * r.r2_err, case  # ground-state ED values: the gap (~1)
+        assert abs(r.nph_qmc - r.nph_ed) <= K * r.nph_err, case  # makes their thermal shift ~1e-7
+        assert r.rel_err <= 1e-3, case  # the issue's precision requirement (sigma <= 0.1 % of |E|)
+        assert r.drift_max < 3.0, case

@@ -41,7 +41,7 @@ __all__ = ["run", "cached_run", "Result", "MODELS", "coupling", "lam_from_coupli
 # run-length fields: not part of a stored result's key
 RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
 ALGO_DEFAULTS = dict(n_bins=64, eta=0.5, therm=None, n_steps=None, capacity=None, block_sweeps=None,
-                     move_probs=None, cut_width=0.5, r_max=12)
+                     move_probs=None, cut_width=0.5, r_max=12, clone=1, pre_therm=0)
 
 
 def _default_walkers(arch: str) -> int:
@@ -192,6 +192,9 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
         a["n_steps"] = int(max(8, min(4096, 0.5 * p["electrons"] * est_events)))
     if a["capacity"] is None:
         a["capacity"] = int(2 ** math.ceil(math.log2(max(64, 3 * est_events + 48))))
+    check_number("clone", a["clone"], minimum=1, integer=True)
+    check_number("pre_therm", a["pre_therm"], minimum=0, integer=True)
+    a["clone"], a["pre_therm"] = int(a["clone"]), int(a["pre_therm"])
     check_number("cut_width", a["cut_width"], minimum=0, strict_min=True)
     check_number("r_max", a["r_max"], minimum=0, integer=True)
     a["r_max"] = int(a["r_max"])
@@ -224,7 +227,9 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
     after blocks; an existing checkpoint with the same parameters is resumed (same seed -> same bins as
     an uninterrupted run). Algorithmic options: ``n_bins`` (target number of bins, 64), ``eta``
     (extended-ensemble factor, 0.5), ``therm`` (thermalisation sweeps), ``n_steps``, ``capacity``,
-    ``block_sweeps``, ``move_probs``.
+    ``block_sweeps``, ``move_probs``, and the warm start ``pre_therm``/``clone``: thermalise
+    n_walkers/clone chains for ``pre_therm`` sweeps, copy each ``clone`` times, then ``therm``
+    sweeps on all chains (cheaper than thermalising every chain from empty worldlines).
     """
     from bpcore import backend
 
@@ -238,6 +243,11 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
         check_number("time_limit", time_limit, minimum=0, strict_min=True)
     arch = backend.init()
     W = p["n_walkers"] or _default_walkers(arch)
+    if p["clone"] > 1:
+        per_group = W // min(16, W)
+        if W % min(16, W) or per_group % p["clone"]:
+            raise ValueError(f"clone={p['clone']} must divide the {per_group} chains of each of the "
+                             f"{min(16, W)} chain groups (n_walkers={W})")
     from bpcore.qmc.driver import Driver
 
     drv = Driver(p, W, checkpoint=checkpoint)
@@ -248,10 +258,11 @@ def _key_params(params: dict) -> dict:
     return {k: v for k, v in params.items() if k not in RUN_FIELDS}
 
 
-def cached_run(topic: str, force: bool = False, store=None, **kwargs) -> Result:
+def cached_run(topic: str, force: bool = False, store=None, only_stored: bool = False, **kwargs) -> Result:
     """:func:`run` through :class:`bpcore.store.Store`: key = physical + algorithmic parameters
     (not sweeps/time_limit/checkpoint); computes only if missing (or ``force``). Stores
-    ``results.csv`` (one row of mean/err) and ``bins.csv``; a stored result is rebuilt from its bins."""
+    ``results.csv`` (one row of mean/err) and ``bins.csv``; a stored result is rebuilt from its bins.
+    ``only_stored=True``: never compute; raise LookupError when the result is not stored."""
     from bpcore.store import Store
 
     st = store or Store()
@@ -266,6 +277,8 @@ def cached_run(topic: str, force: bool = False, store=None, **kwargs) -> Result:
 
         key["n_walkers"] = _default_walkers(backend.arch() or (os.environ.get("BPCORE_ARCH") or "cpu"))
         n_walkers = key["n_walkers"]
+    if only_stored and (force or not st.exists(topic, key)):
+        raise LookupError(f"no stored QMC result in topic {topic!r} for these parameters")
     holder: dict = {}
 
     def compute():

@@ -80,9 +80,9 @@ class Driver:
         return eng.run_block(n, measure, counts=self.counts(), model=0 if self.p["model"] == "bond-peierls" else 1)
 
     # -------------------------------------------------------------- helpers
-    def _engine(self) -> Engine:
+    def _engine(self, W: int | None = None) -> Engine:
         p = self.p
-        eng = get_engine(self.W, self.cap)
+        eng = get_engine(self.W if W is None else W, self.cap)
         eng.configure(model=p["model"], dim=p["dim"], L=p["L"], electrons=p["electrons"], beta=p["beta"],
                       omega=p["omega"], t=p["t"], coup=p["coupling"], U=p["U"], V=p["V"], eta=p["eta"],
                       seed=p["seed"], n_steps=p["n_steps"], move_probs=p["move_probs"],
@@ -114,6 +114,32 @@ class Driver:
                   bins=[list(r) for r in z["bins"]], att=z["att"], ok=z["ok"],
                   groups=z["groups"] if "groups" in z.files else np.zeros((self.n_groups(), len(OBS))))
         return int(z["cap"]), st, ck
+
+    def _fresh_engine(self, bs: int) -> Engine:
+        """Engine with all W chains at their starting configuration. With ``pre_therm`` > 0 and
+        ``clone`` = K > 1 (warm start), W/K chains are first thermalised for ``pre_therm`` sweeps and
+        each is then copied to K consecutive chains. The copies draw different random numbers (the
+        stream is keyed by the chain index) and decorrelate during the ordinary ``therm`` sweeps that
+        follow; a family of copies always lies inside one chain group, so the chain-group errors
+        stay honest. Any starting configuration is legitimate; this one is simply closer to
+        equilibrium than empty worldlines, at 1/K of the cost of thermalising every chain."""
+        p = self.p
+        K, pre = int(p.get("clone") or 1), int(p.get("pre_therm") or 0)
+        if K <= 1 or pre <= 0:
+            eng = self._engine()
+            eng.reset()
+            return eng
+        small = self._engine(self.W // K)
+        small.reset()
+        done = 0
+        while done < pre:
+            n = min(bs, pre - done)
+            self._block(small, n, 0)
+            done += n
+        st = {k: np.repeat(v, K, axis=0) for k, v in small.get_state().items()}
+        eng = self._engine()
+        eng.set_state(st)
+        return eng
 
     # -------------------------------------------------------------- main loop
     def run(self, sweeps=None, time_limit=None, max_blocks=None, show_progress=True):
@@ -155,11 +181,13 @@ class Driver:
                 bs = ck["block_sweeps"]
                 n_target = math.ceil(int(sweeps) / bs) if sweeps is not None else None
             else:
-                eng = self._engine()
-                eng.reset()
+                eng = None
                 ck = dict(therm_done=0, block_sweeps=bs, bins=[], att=np.zeros(N_ACC, np.int64),
                           ok=np.zeros(N_ACC, np.int64), groups=np.zeros((self.n_groups(), len(OBS))))
             try:
+                if eng is None:
+                    eng = self._fresh_engine(bs)
+                    self._save(eng, ck)
                 # thermalisation in blocks of bs sweeps (no measurements)
                 while ck["therm_done"] < therm or (
                         therm_time is not None and time.perf_counter() - t_start < therm_time):
@@ -171,6 +199,7 @@ class Driver:
                     ck["therm_done"] += n
                     self._save(eng, ck)
                 t_sample = time.perf_counter()
+                therm_wall = t_sample - t0
                 done_here = 0
                 total = n_target if n_target is not None else None
                 it = progress(iter(int, 1), total=total, desc="qmc blocks") if show_progress else iter(int, 1)
@@ -217,6 +246,7 @@ class Driver:
         n_upd = float(len(bins) * bs + ck["therm_done"]) * sum(self.counts()) * self.W
         info = dict(n_walkers=self.W, capacity=self.cap, block_sweeps=bs, therm_sweeps=ck["therm_done"],
                     sweeps_done=int(len(bins) * bs), wall_s=wall, compile_s=compile_s or 0.0,
+                    therm_wall_s=therm_wall,
                     proposed_updates=n_upd, capacity_restarts=restarts,
                     complete=bool(n_target is None or len(bins) >= n_target))
         params = {k: v for k, v in p.items()}

@@ -635,22 +635,33 @@ class Engine:
     @ti.func
     def cand(self, w, sa, ia, target):
         """Sum over bare partner candidates (direct and wrapped) of exp(-Omega l); with
-        target >= 0 also return the first candidate at which the running sum exceeds target."""
+        target >= 0 also return the first candidate at which the running sum exceeds target.
+        (Same tests as ``line_ok``, with kink A's bond computed once.)"""
         beta = self.pf[0]
         om = self.pf[1]
+        pa, axa = self.site_key(w, sa, ia)
+        ta = self.tau[w, sa, ia]
         z = 0.0
         cs = -1
         ci = -1
         cw = 0
         for sb in range(self.pi[3]):
             for ib in range(self.nev[w, sb]):
-                if (sb != sa or ib != ia) and self.kind[w, sb, ib] == 0 and self.dirn[w, sb, ib] >= 0:
-                    dt = ti.abs(self.tau[w, sa, ia] - self.tau[w, sb, ib])
+                db = self.dirn[w, sb, ib]
+                if (sb != sa or ib != ia) and self.kind[w, sb, ib] == 0 and db >= 0 and db // 2 == axa:
+                    pb, axb = self.site_key(w, sb, ib)
+                    tb = self.tau[w, sb, ib]
+                    dt = ti.abs(ta - tb)
+                    sh = self.D[w, sb]
+                    if ta < tb:
+                        sh = -self.D[w, sa]
                     for x in range(2):
-                        if self.line_ok(w, sa, ia, sb, ib, x):
-                            l = dt
-                            if x == 1:
-                                l = beta - dt
+                        shx = ti.Vector([0, 0, 0])
+                        l = dt
+                        if x == 1:
+                            shx = sh
+                            l = beta - dt
+                        if self.same_site(pa, pb + shx):
                             z += ti.exp(-om * l)
                             if target >= 0.0 and cs < 0 and z > target:
                                 cs = sb
