@@ -96,7 +96,7 @@ def test_polaron_ring_vs_ed(model):
 # ----------------------------------------------------------------------------- determinism / checkpoint
 def test_same_seed_same_bins(tmp_path):
     kw = dict(model="bond-peierls", dim=2, L=0, electrons=2, beta=4.0, omega=1.0, lam=0.5, U=8.0, seed=9,
-              sweeps=40, n_bins=8)
+              sweeps=40, n_bins=8, therm=40)  # determinism only: a short thermalisation is enough
     a = run(**kw)
     b = run(**kw)
     assert a.bins.equals(b.bins)
@@ -144,7 +144,7 @@ def test_cached_run_roundtrip(tmp_path):
 
 
 def test_result_interface():
-    r = run("bond-peierls", 2, 0, 2, 3.0, 1.0, 1.0, U=8.0, seed=5, sweeps=40, n_bins=8)
+    r = run("bond-peierls", 2, 0, 2, 3.0, 1.0, 1.0, U=8.0, seed=5, sweeps=40, n_bins=8, therm=40)
     for col in ("count", "energy", "r2", "winding2", "nph"):
         assert col in r.bins.columns
     d = json.loads(json.dumps(r.to_dict()))
@@ -184,6 +184,24 @@ def test_holstein_polaron_bonca_trugman_batistic():
     m_ratio = r.mass.mean / 0.5
     assert r.mass.err / 0.5 < 0.03
     assert abs(m_ratio - 1.35063) <= K * r.mass.err / 0.5
+
+
+def test_bond_peierls_polaron_vs_ggce():
+    """1D bond-Peierls polaron on the infinite chain, t = Omega = 1, lambda = 0.5 (alpha = 1/sqrt 2),
+    against GGCE (Carbone, Berciu, Sous et al., `pip install ggce`, model "BondPeierls" with
+    g = alpha), converged in cluster size and phonon number: E0 = -2.59628898(25), m* = 0.685879
+    (data/ggce_reference/, made by scripts/ggce_reference.py; our VED gives the same to 1e-7)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "ggce_reference" / "bond_peierls_1d.csv"
+    ref = next(r for r in csv.DictReader(path.open()) if float(r["omega"]) == 1.0 and float(r["lam"]) == 0.5)
+    e_ref, m_ref = float(ref["E0"]), float(ref["mass"])
+    r = run("bond-peierls", 1, 0, 1, 20.0, 1.0, 0.5, seed=23, sweeps=600)
+    assert r.energy.err < 1e-3 * abs(e_ref)
+    assert within(r.energy, e_ref)
+    assert r.mass.err < 0.02 * m_ref
+    assert within(r.mass, m_ref)
 
 
 # ----------------------------------------------------------------------------- two electrons vs thermal ED
