@@ -947,6 +947,19 @@ class Engine:
                     self.pos[w, s, i] = pnew
 
     @ti.func
+    def next_times(self, w, i0, i1):
+        """Merged time-ordered walk over both worldlines: the times of the next events of electrons
+        0 and 1 (beta when exhausted) and the earlier of the two."""
+        beta = self.pf[0]
+        nx0 = beta
+        nx1 = beta
+        if i0 < self.nev[w, 0]:
+            nx0 = self.tau[w, 0, i0]
+        if i1 < self.nev[w, 1]:
+            nx1 = self.tau[w, 1, i1]
+        return nx0, nx1, ti.min(nx0, nx1)
+
+    @ti.func
     def free_scan(self, w, target, su, rsel):
         """Imaginary time not covered by any phonon line, where a cut (shifting the later path)
         breaks no line. Returns (F, point, nF, sel): the total free length F; the time at which the
@@ -972,13 +985,7 @@ class Engine:
         nF = 0
         sel = -1
         while tcur < beta:
-            nx0 = beta
-            nx1 = beta
-            if i0 < n0:
-                nx0 = self.tau[w, 0, i0]
-            if i1 < n1:
-                nx1 = self.tau[w, 1, i1]
-            tn = ti.min(nx0, nx1)
+            nx0, nx1, tn = self.next_times(w, i0, i1)
             if cov == 0:
                 seg = tn - tcur
                 if point < 0.0 and target >= 0.0 and free + seg > target:
@@ -1061,13 +1068,7 @@ class Engine:
             p1 = self.x0[w, 1]
             tcur = 0.0
             while tcur < beta:
-                nx0 = beta
-                nx1 = beta
-                if i0 < n0:
-                    nx0 = self.tau[w, 0, i0]
-                if i1 < n1:
-                    nx1 = self.tau[w, 1, i1]
-                tn = ti.min(nx0, nx1)
+                nx0, nx1, tn = self.next_times(w, i0, i1)
                 # split [tcur, tn) at the cut times
                 for q in range(3):
                     lo = tcur
@@ -1319,13 +1320,7 @@ class Engine:
                 p1 = self.x0[w, 1]
                 tcur = 0.0
                 while tcur < beta:
-                    nx0 = beta
-                    nx1 = beta
-                    if i0 < n0:
-                        nx0 = self.tau[w, 0, i0]
-                    if i1 < n1:
-                        nx1 = self.tau[w, 1, i1]
-                    tn = ti.min(nx0, nx1)
+                    nx0, nx1, tn = self.next_times(w, i0, i1)
                     dt = tn - tcur
                     if dt > 0.0:
                         r = self.min_image(p0 - p1)
