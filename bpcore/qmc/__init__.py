@@ -243,11 +243,6 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
         check_number("time_limit", time_limit, minimum=0, strict_min=True)
     arch = backend.init()
     W = p["n_walkers"] or _default_walkers(arch)
-    if p["clone"] > 1:
-        per_group = W // min(16, W)
-        if W % min(16, W) or per_group % p["clone"]:
-            raise ValueError(f"clone={p['clone']} must divide the {per_group} chains of each of the "
-                             f"{min(16, W)} chain groups (n_walkers={W})")
     from bpcore.qmc.driver import Driver
 
     drv = Driver(p, W, checkpoint=checkpoint)

@@ -38,6 +38,11 @@ class Driver:
         self.W = int(W)
         self.checkpoint = Path(checkpoint) if checkpoint else None
         self.cap = int(self.p["capacity"])
+        K, G = self.p["clone"], self.n_groups()
+        if K > 1 and (self.W % G or (self.W // G) % K):
+            # a family of copies must lie inside one chain group (honest chain-group errors)
+            raise ValueError(f"clone={K} must divide the {self.W // G} chains of each of the {G} chain "
+                             f"groups (n_walkers={self.W})")
 
     def counts(self):
         """Update attempts per chain and sweep for (pair, line, shift, swap, end, cut2, translate)."""
@@ -124,7 +129,7 @@ class Driver:
         stay honest. Any starting configuration is legitimate; this one is simply closer to
         equilibrium than empty worldlines, at 1/K of the cost of thermalising every chain."""
         p = self.p
-        K, pre = int(p.get("clone") or 1), int(p.get("pre_therm") or 0)
+        K, pre = p["clone"], p["pre_therm"]
         if K <= 1 or pre <= 0:
             eng = self._engine()
             eng.reset()
