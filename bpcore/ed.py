@@ -56,7 +56,7 @@ BOUNDARIES = ("periodic", "open")
 MAX_BYTES = 3.0e9
 
 __all__ = ["ground_state", "converged_ground_state", "flux_curvature", "hilbert_dim", "low_spectrum",
-           "thermal_energy",
+           "thermal_energy", "winding_sector_thermal",
            "bare_coupling", "MODELS", "reference_table"]
 
 
@@ -175,13 +175,19 @@ def _one_body_hop(N, bond, flux):
     return K
 
 
-def _electron_ops(model, N, electrons, boundary, flux):
-    """Electronic operators: list of K_b (per bond), list of n_i (per site), distance table."""
+def _electron_ops(model, N, electrons, boundary, flux, rel_flux=0.0):
+    """Electronic operators: list of K_b (per bond), list of n_i (per site), distance table.
+    ``flux`` θ per bond acts on every electron; ``rel_flux`` θ_r per bond acts as +θ_r on ↑ and
+    −θ_r on ↓, so a closed path picks up e^{iθ_r (D↑ − D↓)}: it counts the relative winding."""
     I = np.eye(N)
     Ks = []
     for b in _bonds(N, boundary):
-        k1 = _one_body_hop(N, b, flux)
-        Ks.append(sp.csr_matrix(k1 if electrons == 1 else np.kron(k1, I) + np.kron(I, k1)))
+        k1 = _one_body_hop(N, b, flux + rel_flux)
+        if electrons == 1:
+            Ks.append(sp.csr_matrix(k1))
+        else:
+            k2 = _one_body_hop(N, b, flux - rel_flux)
+            Ks.append(sp.csr_matrix(np.kron(k1, I) + np.kron(I, k2)))
     ns = []
     for i in range(N):
         e = np.zeros(N)
@@ -204,7 +210,7 @@ def _shift_perms(model, N, M, n_max, boundary):
 
 
 def build_hamiltonian(model, N, electrons, t=1.0, omega=1.0, coupling=0.0, U=0.0, V=0.0,
-                      n_ph_max=8, flux=0.0, boundary="periodic", momentum=0):
+                      n_ph_max=8, flux=0.0, boundary="periodic", momentum=0, rel_flux=0.0):
     """Sparse H (CSR) and the diagonal tables needed for observables. No input checking
     (see :func:`ground_state`).
 
@@ -217,12 +223,13 @@ def build_hamiltonian(model, N, electrons, t=1.0, omega=1.0, coupling=0.0, U=0.0
     M = _n_modes(model, N, boundary)
     states, _, bdag = _phonon_basis(M, n_ph_max)
     P = states.shape[0]
-    Ks, ns, dist = _electron_ops(model, N, electrons, boundary, flux)
+    Ks, ns, dist = _electron_ops(model, N, electrons, boundary, flux, rel_flux)
     E = N ** electrons
-    cplx = bool(flux) or (momentum is not None and (2 * momentum) % N != 0)
+    cflux = bool(flux) or bool(rel_flux)
+    cplx = cflux or (momentum is not None and (2 * momentum) % N != 0)
     dtype = complex if cplx else float
     # electronic part
-    Hel = sp.csr_matrix((E, E), dtype=complex if flux else float)
+    Hel = sp.csr_matrix((E, E), dtype=complex if cflux else float)
     for K in Ks:
         Hel = Hel - t * K
     if electrons == 2:
@@ -485,6 +492,81 @@ def thermal_energy(levels, beta: float) -> float:
     e = np.asarray(levels, float)
     w = np.exp(-beta * (e - e.min()))
     return float(np.sum(e * w) / np.sum(w))
+
+
+def winding_sector_thermal(model: str, N: int, beta: float, t: float = 1.0, omega: float = 1.0,
+                           lam: float = 0.0, U: float = 0.0, V: float = 0.0, n_ph_max: int = 8, *,
+                           k: int = 16, n_flux: int = 32, max_bytes: float = MAX_BYTES) -> dict:
+    """Thermal K = 0 averages of a two-electron ring resolved by the *relative winding* of the
+    two worldlines, n = (D↑ − D↓)/N (the number of times the electrons pass each other around
+    the ring in imaginary time).
+
+    A relative flux θ_r per bond (+θ_r for ↑, −θ_r for ↓; translation invariant, so the K = 0
+    sector survives) weights a path by e^{i n φ} with φ = N θ_r, so that
+    Z(φ) = Tr_{K=0} e^{−βH(φ)} = Σ_n Z_n e^{inφ}. The n = 0 part follows from the discrete
+    Fourier sum over φ_j = 2πj/M (M = ``n_flux``), Z_0 = M⁻¹ Σ_j Z(φ_j), exact up to the aliased
+    sectors n = ±M, ±2M, …; the same sum over Tr[O e^{−βH(φ_j)}] gives ⟨O⟩ in the n = 0 sector for
+    every O diagonal in the positions (energy via −∂ ln Z_0/∂β, R², phonon number). H(−φ) = H(φ)*
+    has the same spectrum, so only 0 ≤ φ ≤ π is diagonalised. Each trace keeps the ``k`` lowest
+    levels.
+
+    This is the reference for a QMC run whose relative winding is frozen (``relative_winding=False``
+    in :func:`bpcore.qmc.run`). Returns ``e_beta``, ``r2``, ``n_ph`` (n = 0 sector),
+    ``e_beta_all``, ``r2_all``, ``n_ph_all`` (all windings: φ = 0 alone), ``p_winding0`` = Z_0/Z,
+    ``alias`` = |E_0(M) − E_0(M/2)| (a bound on the aliasing error when it is small), and
+    ``top_weight`` (largest Boltzmann weight of a highest kept level, relative to the lowest level).
+    """
+    model, N, electrons, t, omega, U, V, n_ph_max, _, coupling = _validate(
+        model, N, 2, t, omega, lam, U, V, n_ph_max, 0.0, None, "periodic")
+    check_number("beta", beta, minimum=0.0, strict_min=True)
+    _check_int("k", k, 1)
+    n_flux = _check_int("n_flux", n_flux, 2)
+    if n_flux % 4:
+        raise ValueError(f"n_flux must be a multiple of 4 (the alias check halves it), got {n_flux}")
+    _, _, dim = _sector(model, N, 2, n_ph_max, 1.0, "periodic", 0, max_bytes)
+    rows = []  # (j, weight of phi_j in the half-range sum, energies, r2, nph)
+    for j in range(n_flux // 2 + 1):
+        phi = 2 * math.pi * j / n_flux
+        H, tab = build_hamiltonian(model, N, 2, t, omega, coupling, U, V, n_ph_max, 0.0, "periodic", 0,
+                                   rel_flux=phi / N)
+        with _single_thread_blas():
+            if dim <= 600 or k >= dim - 1:
+                w, v = np.linalg.eigh(H.toarray())
+                w, v = w[:k], v[:, :k]
+            else:
+                v0 = (np.ones(dim) + 0.1 * np.random.default_rng(12345).random(dim)).astype(H.dtype)
+                w, v = eigsh(H, k=k, which="SA", v0=v0, tol=1e-12, ncv=min(dim, max(40, 3 * k)),
+                             maxiter=100000)
+        order = np.argsort(w)
+        w, v = w[order], v[:, order]
+        prob = (np.abs(v) ** 2).reshape(tab["E"], tab["P"], -1)
+        prob = prob / prob.sum(axis=(0, 1))
+        r2 = np.einsum("epk,e->k", prob, tab["r2"])
+        nph = np.einsum("epk,p->k", prob, tab["nph"])
+        mult = 1 if j in (0, n_flux // 2) else 2
+        rows.append((j, mult, w, r2, nph))
+    e_min = min(r[2][0] for r in rows)
+
+    def sector_avg(step):
+        """Averages over phi_j with j a multiple of ``step`` (grid of n_flux/step points)."""
+        z = e = r = n = 0.0
+        for j, mult, w, r2, nph in rows:
+            if j % step:
+                continue
+            b = mult * np.exp(-beta * (w - e_min))
+            z, e, r, n = z + b.sum(), e + b @ w, r + b @ r2, n + b @ nph
+        return z, e / z, r / z, n / z
+
+    z0, e0, r0, n0 = sector_avg(1)
+    _, e0_half, _, _ = sector_avg(2)
+    j0, _, w, r2, nph = rows[0]
+    b = np.exp(-beta * (w - e_min))
+    z_all = b.sum()
+    top = max(float(np.exp(-beta * (r[2][-1] - e_min))) for r in rows)
+    return {"e_beta": float(e0), "r2": float(r0), "n_ph": float(n0),
+            "e_beta_all": float(b @ w / z_all), "r2_all": float(b @ r2 / z_all), "n_ph_all": float(b @ nph / z_all),
+            "p_winding0": float(z0 / n_flux / z_all), "alias": float(abs(e0 - e0_half)), "top_weight": top,
+            "n_ph_max": n_ph_max, "n_flux": n_flux, "k": k, "dim": int(dim)}
 
 
 # --------------------------------------------------------------------------- reference table

@@ -277,3 +277,41 @@ def test_pair_distance_distribution():
     assert r["p_dist"] == pytest.approx([p[0], p[1] + p[3], p[2]], abs=1e-12)
     assert sum(r["p_dist"]) == pytest.approx(1.0)
     assert r["r2"] == pytest.approx(sum(d * d * q for d, q in enumerate(r["p_dist"])), abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- relative winding sectors
+@pytest.mark.parametrize("N, beta", [(3, 1.0), (4, 2.0), (6, 1.5)])
+def test_winding_sector_free_pair_bessel(N, beta):
+    """Two free electrons (opposite spins) on an N-ring, K = 0: the relative-winding sector n has
+    Z_n = N I_{nN}(4 beta t) (a free pair's K = 0 states have E = -4t cos(k + phi/N); the Fourier
+    integral over the relative flux phi gives the modified Bessel function). Hence
+    E_0(beta) = -4t I_1(4 beta t)/I_0(4 beta t) and Z_0/Z = I_0/sum_n I_{nN}."""
+    from scipy.special import iv
+
+    r = ed.winding_sector_thermal("holstein", N, beta, lam=0.0, U=0.0, n_ph_max=0, k=N * N)
+    x = 4.0 * beta
+    ns = np.arange(-30, 31)
+    z = sum(iv(n * N, x) for n in ns)
+    dz = sum(2.0 * (iv(n * N - 1, x) + iv(n * N + 1, x)) for n in ns)  # -dZ/dbeta
+    assert r["e_beta"] == pytest.approx(-4.0 * iv(1, x) / iv(0, x), abs=1e-10)
+    assert r["e_beta_all"] == pytest.approx(-dz / z, abs=1e-10)
+    assert r["p_winding0"] == pytest.approx(iv(0, x) / z, abs=1e-10)
+
+
+def test_winding_sector_all_windings_match_low_spectrum():
+    """phi = 0 alone is the ordinary K = 0 trace: its thermal energy equals thermal_energy(low_spectrum);
+    the zero-winding sector of a repulsive pair lies above it (the exchange around the ring lowers E)."""
+    kw = dict(lam=0.5, U=8.0, n_ph_max=6)
+    r = ed.winding_sector_thermal("holstein", 4, 4.0, **kw, k=12)
+    lev = ed.low_spectrum("holstein", 4, 2, 1.0, 1.0, kw["lam"], kw["U"], 0.0, kw["n_ph_max"], k=12)
+    assert r["e_beta_all"] == pytest.approx(ed.thermal_energy(lev, 4.0), abs=1e-9)
+    assert r["e_beta"] > r["e_beta_all"]
+    assert 0.0 < r["p_winding0"] < 1.0
+    assert r["alias"] < 1e-6
+
+
+def test_winding_sector_bad_input():
+    with pytest.raises(ValueError, match="n_flux"):
+        ed.winding_sector_thermal("holstein", 4, 2.0, n_ph_max=0, n_flux=6)
+    with pytest.raises(ValueError, match="beta"):
+        ed.winding_sector_thermal("holstein", 4, -2.0, n_ph_max=0)

@@ -44,6 +44,16 @@ def test_bad_input_names_parameter(kw, name):
         qmc.run(**args, sweeps=10)
 
 
+def test_relative_winding_flag_checked_and_kept_out_of_default_key():
+    with pytest.raises(ValueError, match="relative_winding"):
+        qmc.run("holstein", 1, 4, 2, 5.0, 1.0, 0.5, sweeps=10, relative_winding="no")
+    from bpcore.qmc import resolve_params
+
+    base = dict(model="holstein", dim=1, L=4, electrons=2, beta=5.0, omega=1.0, lam=0.5)
+    assert "relative_winding" not in resolve_params(**base)  # default: stored hashes unchanged
+    assert resolve_params(**base, relative_winding=False)["relative_winding"] is False
+
+
 def test_needs_run_length_and_known_options():
     with pytest.raises(ValueError, match="sweeps"):
         qmc.run("holstein", 1, 0, 1, 5.0, 1.0, 0.5)
@@ -227,6 +237,34 @@ def test_two_electron_thermal_vs_ed(model, N, beta, kw):
     assert r.energy.err < 5e-3 * abs(e_ref)
     assert within(r.energy, e_ref)
     assert within(r.n_phonons, nph_ref)
+
+
+def test_free_pair_zero_winding_sector_bessel():
+    """relative_winding=False on a 4-site ring, no phonons, U = 0: the zero-winding sector of the free
+    pair has E_0(beta) = -4t I_1(4 beta t)/I_0(4 beta t) exactly (see test_ed), against -4t I_1/I_0
+    summed over all windings. At beta = 2 the two differ by 0.26 t, about 40 error bars."""
+    from scipy.special import iv
+
+    r = run("holstein", 1, 4, 2, 2.0, 1.0, 0.0, seed=5, sweeps=300, therm=300, relative_winding=False)
+    assert r.energy.err < 5e-3 * 3.74
+    assert within(r.energy, -4.0 * iv(1, 8.0) / iv(0, 8.0))
+
+
+def test_zero_winding_sector_with_phonons_and_u_vs_ed():
+    """Two electrons with phonons AND on-site U in the sector of zero relative winding (relative_winding
+    =False) against the same sector of the exact K = 0 trace at the same beta
+    (bpcore.ed.winding_sector_thermal: relative-flux Fourier projection, all levels of a 3-site ring with
+    a phonon cutoff of 10; 8 gives the same E within 5e-5). Holstein, Omega = 5t (fast mixing; dropped
+    line images e^{-Omega beta} < 1e-4), lambda = 1, U = 4t, beta = 2: ED -6.82570 in this sector,
+    -7.09413 summed over windings."""
+    ed = pytest.importorskip("bpcore.ed")
+    ref = ed.winding_sector_thermal("holstein", 3, 2.0, 1.0, 5.0, 1.0, 4.0, 0.0, 10, k=858)
+    assert ref["e_beta_all"] < ref["e_beta"] - 0.05  # the restriction matters at this beta
+    r = run("holstein", 1, 3, 2, 2.0, 5.0, 1.0, U=4.0, seed=12, sweeps=600, relative_winding=False)
+    assert r.energy.err < 5e-3 * abs(ref["e_beta"])
+    assert within(r.energy, ref["e_beta"])
+    assert within(r.n_phonons, ref["n_ph"])
+    assert within(r.r2, ref["r2"])
 
 
 # ----------------------------------------------------------------------------- stored ring validation

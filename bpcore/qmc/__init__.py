@@ -41,7 +41,7 @@ __all__ = ["run", "cached_run", "Result", "MODELS", "coupling", "lam_from_coupli
 # run-length fields: not part of a stored result's key
 RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
 ALGO_DEFAULTS = dict(n_bins=64, eta=0.5, therm=None, n_steps=None, capacity=None, block_sweeps=None,
-                     move_probs=None, cut_width=0.5, r_max=12, clone=1, pre_therm=0)
+                     move_probs=None, cut_width=0.5, r_max=12, clone=1, pre_therm=0, relative_winding=True)
 
 
 def _default_walkers(arch: str) -> int:
@@ -207,6 +207,11 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
     if len(a["move_probs"]) != 7 or any(x < 0 for x in a["move_probs"]) or sum(a["move_probs"]) <= 0:
         raise ValueError("move_probs must be 7 non-negative weights (pair, line, shift, swap, end, cut2, translate)")
     a["move_probs"] = [float(x) for x in a["move_probs"]]
+    if not isinstance(a["relative_winding"], (bool, np.bool_)):
+        raise ValueError(f"relative_winding must be True or False, got {a['relative_winding']!r}")
+    a["relative_winding"] = bool(a["relative_winding"])
+    if a["relative_winding"]:
+        del a["relative_winding"]  # the default stays out of the store key (keeps existing hashes)
     p.update({k: v for k, v in a.items()})
     p["n_walkers"] = None if n_walkers is None else int(n_walkers)
     p["coupling"] = cpl
@@ -226,7 +231,10 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
     independent chains (default 2048 on CPU). ``checkpoint``: path of a ``.npz`` file written atomically
     after blocks; an existing checkpoint with the same parameters is resumed (same seed -> same bins as
     an uninterrupted run). Algorithmic options: ``n_bins`` (target number of bins, 64), ``eta``
-    (extended-ensemble factor, 0.5), ``therm`` (thermalisation sweeps), ``n_steps``, ``capacity``,
+    (extended-ensemble factor, 0.5), ``relative_winding`` (True: sum over the relative winding of the
+    two worldlines around a ring, the full K = 0 trace; False: only the sector of zero relative
+    winding, compared with :func:`bpcore.ed.winding_sector_thermal`; no effect on ``L = 0``),
+    ``therm`` (thermalisation sweeps), ``n_steps``, ``capacity``,
     ``block_sweeps``, ``move_probs``, and the warm start ``pre_therm``/``clone``: thermalise
     n_walkers/clone chains for ``pre_therm`` sweeps, copy each ``clone`` times, then ``therm``
     sweeps on all chains (cheaper than thermalising every chain from empty worldlines).

@@ -91,7 +91,8 @@ class Driver:
         eng.configure(model=p["model"], dim=p["dim"], L=p["L"], electrons=p["electrons"], beta=p["beta"],
                       omega=p["omega"], t=p["t"], coup=p["coupling"], U=p["U"], V=p["V"], eta=p["eta"],
                       seed=p["seed"], n_steps=p["n_steps"], move_probs=p["move_probs"],
-                      cut_width=p["cut_width"], r_max=p["r_max"] if p["L"] == 0 else 0)
+                      cut_width=p["cut_width"], r_max=p["r_max"] if p["L"] == 0 else 0,
+                      relative_winding=p.get("relative_winding", True))
         return eng
 
     def _ckpt_key(self) -> str:

@@ -24,7 +24,9 @@ thermal propagator) are dropped: a relative error O(exp(-Omega beta)).
 Two electrons: the chain samples an extended ensemble in which the two
 displacements may differ, m = D_0 - D_1, with an extra factor
 eta^{dist(m, L Z^d)}; only configurations with m = 0 (mod L) are physical and
-measured. On a ring this lets the relative coordinate wind around the ring.
+measured. On a ring this lets the relative coordinate wind around the ring. With
+``relative_winding=False`` the factor is eta^{|m|} and only m = 0 is physical: the
+sector of zero relative winding (the reference is ``bpcore.ed.winding_sector_thermal``).
 
 Random numbers: a counter-based splitmix64 hash of (seed, chain, counter), one
 counter per chain, so that results do not depend on thread scheduling, and a
@@ -92,13 +94,14 @@ class Engine:
     STATE = ("tau", "dirn", "kind", "partner", "wrap", "pos", "nev", "x0", "D", "nlines", "counter", "overflow")
 
     def configure(self, *, model, dim, L, electrons, beta, omega, t, coup, U, V, eta, seed, n_steps, move_probs,
-                  cut_width=1.0, r_max=0):
+                  cut_width=1.0, r_max=0, relative_winding=True):
         pf = np.zeros(16)
         pf[:8] = [beta, omega, t, coup, U, V, math.log(eta), cut_width]
         cum = np.cumsum(np.asarray(move_probs, float) / np.sum(move_probs))
         pf[8:8 + len(cum)] = cum
         pi = np.zeros(16, np.int32)
-        pi[:6] = [0 if model == "bond-peierls" else 1, dim, L, electrons, n_steps, int(r_max or 0)]
+        pi[:7] = [0 if model == "bond-peierls" else 1, dim, L, electrons, n_steps, int(r_max or 0),
+                  0 if relative_winding else 1]
         self.pf.from_numpy(pf)
         self.pi.from_numpy(pi)
         k = self.key.to_numpy()
@@ -262,8 +265,11 @@ class Engine:
 
     @ti.func
     def logf(self, w, dD0, dD1):
-        """log of the extended-ensemble factor eta^{dist(D0-D1, L Z^d)} after shifting D by dD."""
+        """log of the extended-ensemble factor eta^{dist(D0-D1, L Z^d)} after shifting D by dD
+        (eta^{|D0-D1|} when the relative winding is frozen, ``pi[6] = 1``)."""
         L = self.pi[2]
+        if self.pi[6] == 1:
+            L = 0
         tot = 0
         for b in ti.static(range(3)):
             m = (self.D[w, 0][b] + dD0[b]) - (self.D[w, 1][b] + dD1[b])
@@ -275,10 +281,14 @@ class Engine:
 
     @ti.func
     def physical(self, w):
-        """1 when D_0 = D_1 (mod L): a configuration of the physical (K = 0 projected) ensemble."""
+        """1 when D_0 = D_1 (mod L): a configuration of the physical (K = 0 projected) ensemble.
+        With the relative winding frozen (``pi[6] = 1``) only D_0 = D_1 counts: the sector of
+        zero relative winding on a ring."""
         ok = 1
         if self.pi[3] == 2:
             L = self.pi[2]
+            if self.pi[6] == 1:
+                L = 0
             for b in ti.static(range(3)):
                 m = self.D[w, 0][b] - self.D[w, 1][b]
                 if L > 0:

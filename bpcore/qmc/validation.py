@@ -21,18 +21,29 @@ import pandas as pd
 
 RING_BETA = 16.0
 RING_TOPIC = "qmc_ring_validation"
-# (model, N, lam, U): two electrons, t = Omega = 1. With U > 0 on a small ring the exact K = 0 energy
-# contains the exchange of the two electrons around the ring (a relative winding of their worldlines),
-# which the QMC reaches only through single-electron cuts; these mix slowly when the electrons avoid
-# each other (U) or are tied by phonon lines, so those cases are shown in the book but not asserted
-# (see book/qmc.md). The unbounded lattice used in production has no relative winding.
+# (model, N, lam, U, relative_winding): two electrons, t = Omega = 1.
+# relative_winding=True: the full K = 0 trace, which on a ring contains the relative winding of the two
+#   worldlines (the electrons passing each other around the ring); the QMC reaches other winding sectors
+#   only through single-electron cuts, which mix slowly when the electrons avoid each other (U) or are tied
+#   by phonon lines. Reference: ED ground state + thermal shift.
+# relative_winding=False: the QMC is restricted to the sector of zero relative winding; reference: the same
+#   sector of the exact K = 0 trace (bpcore.ed.winding_sector_thermal, relative-flux Fourier projection).
+# The unbounded lattice used in production has no relative winding: both kinds test the same weights.
 RING_CASES = [
-    ("bond-peierls", 4, 0.5, 0.0), ("bond-peierls", 6, 0.5, 0.0),
-    ("bond-peierls", 4, 1.0, 8.0), ("holstein", 4, 0.5, 8.0),
+    ("bond-peierls", 4, 0.5, 0.0, True), ("bond-peierls", 6, 0.5, 0.0, True),
+    ("bond-peierls", 4, 1.0, 8.0, True), ("holstein", 4, 0.5, 8.0, True),
+    ("bond-peierls", 4, 1.0, 8.0, False), ("holstein", 4, 0.5, 8.0, False),
+    ("holstein", 4, 0.5, 0.0, False),
 ]
 # algorithmic settings of the stored runs (part of each run's store key)
 RING_RUN = dict(seed=1, n_walkers=1024, therm=2000, pre_therm=8000, clone=8)
 THERMAL_LEVELS = 16
+
+
+def _converged_cutoff(model, N, lam, U, store) -> int:
+    from bpcore import ed
+
+    return int(ed.reference_table([(model, N, 2, 1.0, lam, U)], store=store).iloc[0]["n_ph_max"])
 
 
 def thermal_reference(model: str, N: int, lam: float, U: float, beta: float = RING_BETA,
@@ -57,20 +68,47 @@ def thermal_reference(model: str, N: int, lam: float, U: float, beta: float = RI
     return df.iloc[0].to_dict()
 
 
+def winding0_reference(model: str, N: int, lam: float, U: float, beta: float = RING_BETA,
+                       n_ph_max: int | None = None, k: int = THERMAL_LEVELS, n_flux: int = 32,
+                       store=None) -> dict:
+    """Exact thermal K = 0 averages in the sector of zero relative winding
+    (:func:`bpcore.ed.winding_sector_thermal`) at the converged phonon cutoff of the ground state
+    (``n_ph_max=None``), cached in the store (topic ``ed_thermal``, method ``ed-winding0``)."""
+    from bpcore import ed
+    from bpcore.store import Store
+
+    st = store or Store()
+    if n_ph_max is None:
+        n_ph_max = _converged_cutoff(model, N, lam, U, st)
+    params = dict(model=model, N=int(N), electrons=2, t=1.0, omega=1.0, lam=float(lam), U=float(U), V=0.0,
+                  beta=float(beta), n_ph_max=int(n_ph_max), k=int(k), n_flux=int(n_flux), method="ed-winding0")
+
+    def compute():
+        r = ed.winding_sector_thermal(model, N, beta, 1.0, 1.0, lam, U, 0.0, n_ph_max, k=k, n_flux=n_flux)
+        return pd.DataFrame([r]), {}
+
+    df = st.get_or_compute("ed_thermal", params, compute)
+    return df.iloc[0].to_dict()
+
+
 def ring_table(cases=None, topic: str = RING_TOPIC, compute: bool = True, sweeps: int = 4000, store=None,
                **run_kw) -> pd.DataFrame:
     """QMC vs ED for the ring cases (see module docstring). With ``compute=False`` cases whose QMC run
-    is not stored are skipped. Columns: model, N, lam, U, beta, e_qmc, e_err, e_ed0, e_ed_beta,
-    dev_sigma (QMC - ED(beta) in units of the QMC error), rel_err, r2_qmc, r2_err, r2_ed, nph_qmc,
-    nph_err, nph_ed, drift_max (largest |drift_sigma| over the observables)."""
+    is not stored are skipped. Columns: model, N, lam, U, relative_winding, beta, e_qmc, e_err, e_ed0,
+    e_ed_beta (the exact value in the same ensemble as the QMC), dev_sigma (QMC - ED(beta) in units
+    of the QMC error), rel_err, r2_qmc, r2_err, r2_ed, nph_qmc, nph_err, nph_ed, drift_max (largest
+    |drift_sigma| over the observables), e_ed_w0 / e_ed_all (ED with zero / any relative winding) and
+    p_w0 (exact probability of zero relative winding)."""
     from bpcore import ed, qmc
     from bpcore.store import Store
 
     st = store or Store()
     kw = {**RING_RUN, **run_kw}
     rows = []
-    for model, N, lam, U in cases or RING_CASES:
+    for model, N, lam, U, rw in cases or RING_CASES:
         args = dict(model=model, dim=1, L=N, electrons=2, beta=RING_BETA, omega=1.0, lam=lam, U=U, **kw)
+        if not rw:
+            args["relative_winding"] = False
         try:
             res = qmc.cached_run(topic, store=st, only_stored=not compute, sweeps=sweeps, progress=compute, **args)
         except LookupError:
@@ -78,15 +116,21 @@ def ring_table(cases=None, topic: str = RING_TOPIC, compute: bool = True, sweeps
         ref = ed.reference_table([(model, N, 2, 1.0, lam, U)], store=st).iloc[0]
         th = thermal_reference(model, N, lam, U, RING_BETA, store=st)
         shift = float(th["e_beta"]) - float(th["e0"])  # thermal shift (converges faster in the cutoff than E0)
-        e_beta = float(ref["energy"]) + shift
+        e_all = float(ref["energy"]) + shift
+        w0 = winding0_reference(model, N, lam, U, RING_BETA, store=st)
+        if rw:
+            e_ref, r2_ref, nph_ref = e_all, float(ref["r2"]), float(ref["n_ph"])
+        else:
+            e_ref, r2_ref, nph_ref = float(w0["e_beta"]), float(w0["r2"]), float(w0["n_ph"])
         e = res.energy
         rows.append(dict(
-            model=model, N=N, lam=lam, U=U, beta=RING_BETA,
-            e_qmc=e.mean, e_err=e.err, e_ed0=float(ref["energy"]), e_ed_beta=e_beta, e_thermal_shift=shift,
-            dev_sigma=(e.mean - e_beta) / e.err,
+            model=model, N=N, lam=lam, U=U, relative_winding=bool(rw), beta=RING_BETA,
+            e_qmc=e.mean, e_err=e.err, e_ed0=float(ref["energy"]), e_ed_beta=e_ref, e_thermal_shift=shift,
+            dev_sigma=(e.mean - e_ref) / e.err,
             rel_err=e.err / abs(e.mean),
-            r2_qmc=res.r2.mean, r2_err=res.r2.err, r2_ed=float(ref["r2"]),
-            nph_qmc=res.n_phonons.mean, nph_err=res.n_phonons.err, nph_ed=float(ref["n_ph"]),
+            r2_qmc=res.r2.mean, r2_err=res.r2.err, r2_ed=r2_ref,
+            nph_qmc=res.n_phonons.mean, nph_err=res.n_phonons.err, nph_ed=nph_ref,
             drift_max=max((abs(v) for v in res.info.get("drift_sigma", {}).values()), default=math.nan),
+            e_ed_w0=float(w0["e_beta"]), e_ed_all=e_all, p_w0=float(w0["p_winding0"]),
         ))
     return pd.DataFrame(rows)
