@@ -250,17 +250,21 @@ def test_free_pair_zero_winding_sector_bessel():
     assert within(r.energy, -4.0 * iv(1, 8.0) / iv(0, 8.0))
 
 
-def test_zero_winding_sector_with_phonons_and_u_vs_ed():
+@pytest.mark.parametrize("model, beta, kw", [
+    ("holstein", 2.0, dict(sweeps=600)),
+    ("bond-peierls", 3.0, dict(sweeps=2000, therm=4000, n_walkers=512)),
+])
+def test_zero_winding_sector_with_phonons_and_u_vs_ed(model, beta, kw):
     """Two electrons with phonons AND on-site U in the sector of zero relative winding (relative_winding
     =False) against the same sector of the exact K = 0 trace at the same beta
     (bpcore.ed.winding_sector_thermal: relative-flux Fourier projection, all levels of a 3-site ring with
-    a phonon cutoff of 10; 8 gives the same E within 5e-5). Holstein, Omega = 5t (fast mixing; dropped
-    line images e^{-Omega beta} < 1e-4), lambda = 1, U = 4t, beta = 2: ED -6.82570 in this sector,
-    -7.09413 summed over windings."""
+    a phonon cutoff of 10; 8 gives the same E within 1e-4). Omega = 5t (fast mixing; dropped line
+    images e^{-Omega beta} < 1e-4), lambda = 1, U = 4t. Exact values in this sector / over all windings:
+    Holstein beta = 2: -6.82570 / -7.09413; bond-Peierls beta = 3: -8.36963 / -8.55385."""
     ed = pytest.importorskip("bpcore.ed")
-    ref = ed.winding_sector_thermal("holstein", 3, 2.0, 1.0, 5.0, 1.0, 4.0, 0.0, 10, k=858)
+    ref = ed.winding_sector_thermal(model, 3, beta, 1.0, 5.0, 1.0, 4.0, 0.0, 10, k=858)
     assert ref["e_beta_all"] < ref["e_beta"] - 0.05  # the restriction matters at this beta
-    r = run("holstein", 1, 3, 2, 2.0, 5.0, 1.0, U=4.0, seed=12, sweeps=600, relative_winding=False)
+    r = run(model, 1, 3, 2, beta, 5.0, 1.0, U=4.0, seed=12, relative_winding=False, **kw)
     assert r.energy.err < 5e-3 * abs(ref["e_beta"])
     assert within(r.energy, ref["e_beta"])
     assert within(r.n_phonons, ref["n_ph"])
@@ -268,24 +272,51 @@ def test_zero_winding_sector_with_phonons_and_u_vs_ed():
 
 
 # ----------------------------------------------------------------------------- stored ring validation
-def test_stored_ring_runs_agree_with_ed():
-    """The long two-electron ring runs stored in data/qmc_ring_validation (computed by
-    bpcore.qmc.validation.ring_table; 1024 chains, warm start, beta = 16, t = Omega = 1) against the
-    exact K = 0 energy at the same beta (bpcore.ed ground state at a converged phonon cutoff plus
-    the thermal shift from the lowest levels), and against the ED pair size and phonon number.
-    Reads stored results only; nothing is computed. Asserted for U = 0: with U > 0 the exact energy
-    on a 4-site ring contains the exchange of the electrons around the ring (relative winding), which
-    our moves sample too slowly (stored runs 3.5-4 sigma high, see book/qmc.md); production runs use
-    the unbounded lattice, where this sector does not exist."""
+# the one stored ring case that does not agree with ED (bond-Peierls lambda = 1, U = 8: a slow mode at
+# Omega = t, see book/qmc.md); kept as a strict xfail so that a fix is noticed
+KNOWN_OPEN = {("bond-peierls", 4, 1.0, 8.0, False)}
+
+
+def _ring_rows():
     from bpcore.qmc.validation import ring_table
 
     df = ring_table(compute=False)
-    ok = df[df.U == 0]
-    assert len(ok) >= 1, "the stored U = 0 ring validation runs are missing"
-    for _, r in ok.iterrows():
-        case = f"{r.model} N={r.N} lam={r.lam} U={r.U}"
-        assert abs(r.dev_sigma) <= K, f"{case}: QMC {r.e_qmc:.5f}({r.e_err:.5f}) vs ED {r.e_ed_beta:.5f}"
-        assert abs(r.r2_qmc - r.r2_ed) <= K * r.r2_err, case  # ground-state ED values: the gap (~1)
-        assert abs(r.nph_qmc - r.nph_ed) <= K * r.nph_err, case  # makes their thermal shift ~1e-7
-        assert r.rel_err <= 1e-3, case  # the issue's precision requirement (sigma <= 0.1 % of |E|)
-        assert r.drift_max < 3.0, case
+    df["case"] = list(zip(df.model, df.N, df.lam, df.U, df.relative_winding))
+    return df
+
+
+def _check_ring_row(r):
+    case = f"{r.model} N={r.N} lam={r.lam} U={r.U} relative_winding={r.relative_winding}"
+    assert abs(r.dev_sigma) <= K, f"{case}: QMC {r.e_qmc:.5f}({r.e_err:.5f}) vs ED {r.e_ed_beta:.5f}"
+    assert abs(r.r2_qmc - r.r2_ed) <= K * r.r2_err, case
+    assert abs(r.nph_qmc - r.nph_ed) <= K * r.nph_err, case
+    assert r.rel_err <= 1e-3, case  # the issue's precision requirement (sigma <= 0.1 % of |E|)
+    assert r.drift_max < 3.0, case
+
+
+def test_stored_ring_runs_agree_with_ed():
+    """The long two-electron ring runs stored in data/qmc_ring_validation (computed by
+    bpcore.qmc.validation.ring_table; 1024 chains, warm start, beta = 16, t = Omega = 1) against exact
+    diagonalisation in the same ensemble: all relative windings (ED ground state at a converged phonon
+    cutoff plus the thermal shift; R^2 and N_ph of the ground state, whose thermal shift is ~1e-7) or
+    zero relative winding (bpcore.ed.winding_sector_thermal at the converged cutoff). Reads stored
+    results only. Asserted: every zero-winding row and the all-windings rows at U = 0. Shown in the book
+    but not asserted: all-windings rows with U > 0 (the winding sector mixes too slowly on a small ring
+    with U; it does not exist on the unbounded lattice of production runs)."""
+    df = _ring_rows()
+    asserted = df[(~df.relative_winding | (df.U == 0)) & ~df.case.isin(KNOWN_OPEN)]
+    assert len(asserted) >= 4, "stored ring validation runs are missing"
+    assert {"bond-peierls", "holstein"} <= set(asserted.model)
+    assert (asserted.U > 0).any() and (asserted.U == 0).any()  # both models, with and without U
+    for _, r in asserted.iterrows():
+        _check_ring_row(r)
+
+
+@pytest.mark.xfail(strict=True, reason="bond-Peierls lambda = 1, U = 8, Omega = t ring: 4 sigma high (slow mode, "
+                                       "open; see book/qmc.md)")
+def test_stored_ring_known_open():
+    df = _ring_rows()
+    rows = df[df.case.isin(KNOWN_OPEN)]
+    assert len(rows) == len(KNOWN_OPEN)
+    for _, r in rows.iterrows():
+        _check_ring_row(r)
