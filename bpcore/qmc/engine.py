@@ -242,13 +242,38 @@ class Engine:
         return p
 
     @ti.func
+    def n_before(self, w, s, tau):
+        """Number of events of electron s at times < tau (binary search; events are time-ordered)."""
+        lo = 0
+        hi = self.nev[w, s]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.tau[w, s, mid] < tau:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    @ti.func
+    def n_upto(self, w, s, tau):
+        """Number of events of electron s at times <= tau (binary search)."""
+        lo = 0
+        hi = self.nev[w, s]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.tau[w, s, mid] <= tau:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    @ti.func
     def pos_at(self, w, s, tau):
         """Position of electron s at time tau in [0, beta)."""
+        k = self.n_before(w, s, tau)
         p = self.x0[w, s]
-        n = self.nev[w, s]
-        for i in range(n):
-            if self.tau[w, s, i] < tau:
-                p = self.pos[w, s, i]
+        if k > 0:
+            p = self.pos[w, s, k - 1]
         return p
 
     @ti.func
@@ -304,9 +329,16 @@ class Engine:
         if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0 or self.pi[5] > 0) and b > a:
             o = 1 - s
             n = self.nev[w, o]
+            # segments of the other worldline: [tau_{i-1}, tau_i) at pos[i-1] (x0 before the first
+            # event); start at the first segment that ends after a (binary search) and stop at b.
+            # Same terms in the same order as a scan from i = 0 (the skipped ones are empty).
+            i = self.n_upto(w, o, a)
             q = self.x0[w, o]
             lo = 0.0
-            for i in range(n + 1):
+            if i > 0:
+                q = self.pos[w, o, i - 1]
+                lo = self.tau[w, o, i - 1]
+            while i <= n and lo < b:
                 hi = self.pf[0]
                 if i < n:
                     hi = self.tau[w, o, i]
@@ -317,6 +349,7 @@ class Engine:
                 if i < n:
                     q = self.pos[w, o, i]
                 lo = hi
+                i += 1
         return res
 
     @ti.func
@@ -347,25 +380,27 @@ class Engine:
     # ------------------------------------------------------------------ event list edits
     @ti.func
     def fix_partners(self, w, s, k, delta):
-        """After events of electron s at index >= k moved by delta, fix partner pointers."""
+        """The events of electron s that were at index >= k are now at index + delta. Repoint the
+        lines that have an end among them, visiting only the moved events: a moved end whose partner
+        moved too gets its own pointer shifted (the partner does the same for itself); a moved end
+        whose partner stayed sets the partner's pointer to its new index. A pointer to the event just
+        removed (delta < 0: old index k - 1) is left dangling, as the caller removes that line."""
         C = self.CAP
-        for u in ti.static(range(2)):
-            for i in range(self.nev[w, u]):
-                pp = self.partner[w, u, i]
-                if pp >= 0:
-                    ps = pp // C
-                    pidx = pp % C
-                    if ps == s and pidx >= k:
-                        self.partner[w, u, i] = pp + delta
+        for j in range(k + delta, self.nev[w, s]):
+            pp = self.partner[w, s, j]
+            if pp >= 0:
+                ps = pp // C
+                pidx = pp % C
+                if ps == s and pidx >= k:
+                    self.partner[w, s, j] = pp + delta
+                elif not (delta < 0 and ps == s and pidx == k + delta):
+                    self.partner[w, ps, pidx] = s * C + j
 
     @ti.func
     def insert_event(self, w, s, tau, d, kd, p_after):
         """Insert an event at time tau; returns its index. Caller checks capacity."""
         n = self.nev[w, s]
-        k = 0
-        for i in range(n):
-            if self.tau[w, s, i] < tau:
-                k = i + 1
+        k = self.n_before(w, s, tau)
         # shift [k, n) -> [k+1, n+1)
         i = n
         while i > k:
