@@ -36,6 +36,7 @@ def run(*args, **kw):
     (dict(lam=-0.1), "lam"), (dict(omega=0.0), "omega"), (dict(beta=-1.0), "beta"), (dict(L=1), "L"),
     (dict(dim=4), "dim"), (dict(electrons=3), "electrons"), (dict(model="ssh"), "model"),
     (dict(lam=float("nan")), "lam"), (dict(U=-1.0), "U"), (dict(t=0.0), "t"), (dict(seed=-1), "seed"),
+    (dict(move_probs=[1.0, 1.0]), "move_probs"), (dict(move_probs=[1.0] * 7 + [-1.0]), "move_probs"),
 ])
 def test_bad_input_names_parameter(kw, name):
     args = dict(model="bond-peierls", dim=1, L=0, electrons=1, beta=5.0, omega=1.0, lam=0.5)
@@ -98,6 +99,22 @@ def test_polaron_ring_vs_ed(model):
     ref = ed.converged_ground_state(model, 4, 1, 1.0, 1.0, 0.5, 0.0, tol=1e-8)
     r = run(model, 1, 4, 1, 14.0, 1.0, 0.5, seed=4, sweeps=1600)
     # beta = 14: the lowest K=0 excitation of the ring lies ~Omega above, thermal error ~e^-14
+    assert r.energy.err < 1e-3 * abs(ref["energy"])
+    assert within(r.energy, ref["energy"])
+    assert within(r.n_phonons, ref["n_ph"])
+
+
+# default weights of (pair, line, shift, swap, end, cut2, translate) in 1D plus the bubble move
+BUBBLE_1D = [0.25, 0.2, 0.2, 0.0, 0.15, 0.15, 0.05, 0.15]
+
+
+def test_bubble_move_polaron_ring_vs_ed():
+    """The assisted out-and-back ("bubble") move, mixed with the other moves: the bond-Peierls
+    polaron on a 4-site ring at beta = 14 against the ED ground state (as test_polaron_ring_vs_ed)."""
+    ed = pytest.importorskip("bpcore.ed")
+    ref = ed.converged_ground_state("bond-peierls", 4, 1, 1.0, 1.0, 0.5, 0.0, tol=1e-8)
+    r = run("bond-peierls", 1, 4, 1, 14.0, 1.0, 0.5, seed=6, sweeps=1600, move_probs=BUBBLE_1D)
+    assert r.acceptance["bubble_add"] > 0.05 and r.acceptance["bubble_remove"] > 0.05
     assert r.energy.err < 1e-3 * abs(ref["energy"])
     assert within(r.energy, ref["energy"])
     assert within(r.n_phonons, ref["n_ph"])
@@ -253,6 +270,7 @@ def test_free_pair_zero_winding_sector_bessel():
 @pytest.mark.parametrize("model, beta, kw", [
     ("holstein", 2.0, dict(sweeps=600)),
     ("bond-peierls", 3.0, dict(sweeps=2000, therm=4000, n_walkers=512)),
+    ("bond-peierls", 3.0, dict(sweeps=1500, therm=1500, move_probs=BUBBLE_1D)),
 ])
 def test_zero_winding_sector_with_phonons_and_u_vs_ed(model, beta, kw):
     """Two electrons with phonons AND on-site U in the sector of zero relative winding (relative_winding

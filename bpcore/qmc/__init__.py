@@ -204,8 +204,11 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
         a["move_probs"] = [0.3, 0.25, 0.2, 0.1 if d > 1 else 0.0, 0.15, 0.15 if two else 0.0, 0.05 if two else 0.0]
     if len(a["move_probs"]) == 6:
         a["move_probs"] = list(a["move_probs"]) + [0.0]
-    if len(a["move_probs"]) != 7 or any(x < 0 for x in a["move_probs"]) or sum(a["move_probs"]) <= 0:
-        raise ValueError("move_probs must be 7 non-negative weights (pair, line, shift, swap, end, cut2, translate)")
+    if len(a["move_probs"]) == 8 and a["move_probs"][7] == 0:
+        a["move_probs"] = list(a["move_probs"])[:7]  # no bubble move: same key as before it existed
+    if len(a["move_probs"]) not in (7, 8) or any(x < 0 for x in a["move_probs"]) or sum(a["move_probs"]) <= 0:
+        raise ValueError("move_probs must be 7 or 8 non-negative weights (pair, line, shift, swap, end, cut2, "
+                         "translate[, bubble])")
     a["move_probs"] = [float(x) for x in a["move_probs"]]
     if not isinstance(a["relative_winding"], (bool, np.bool_)):
         raise ValueError(f"relative_winding must be True or False, got {a['relative_winding']!r}")
@@ -235,7 +238,8 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
     two worldlines around a ring, the full K = 0 trace; False: only the sector of zero relative
     winding, compared with :func:`bpcore.ed.winding_sector_thermal`; no effect on ``L = 0``),
     ``therm`` (thermalisation sweeps), ``n_steps``, ``capacity``,
-    ``block_sweeps``, ``move_probs``, and the warm start ``pre_therm``/``clone``: thermalise
+    ``block_sweeps``, ``move_probs`` (relative attempt weights of pair, line, shift, swap, end, cut2,
+    translate and, optionally, an 8th: the bond-Peierls "bubble" move, off by default), and the warm start ``pre_therm``/``clone``: thermalise
     n_walkers/clone chains for ``pre_therm`` sweeps, copy each ``clone`` times, then ``therm``
     sweeps on all chains (cheaper than thermalising every chain from empty worldlines).
     """

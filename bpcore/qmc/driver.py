@@ -55,6 +55,8 @@ class Driver:
         if p["electrons"] == 1:
             out[5] = 0
             out[6] = 0
+        if len(out) > 7 and p["model"] != "bond-peierls":
+            out[7] = 0
         return out
 
     def n_groups(self) -> int:

@@ -40,7 +40,7 @@ import numpy as np
 import taichi as ti
 
 # update types (acceptance statistics index = 2*move + (0 insert-like, 1 remove-like))
-MOVES = ("pair", "line", "shift", "swap", "end", "cut2", "translate")
+MOVES = ("pair", "line", "shift", "swap", "end", "cut2", "translate", "bubble")
 OBS = ("count", "energy", "r2", "winding2", "nph", "events", "lines")
 N_OBS = len(OBS)
 N_ACC = 2 * len(MOVES)
@@ -146,6 +146,8 @@ class Engine:
                 self.k_cut2(c[5])
             if len(c) > 6 and c[6]:
                 self.k_translate(c[6])
+            if len(c) > 7 and c[7]:
+                self.k_bubble(c[7])
             if measure:
                 self.k_measure()
         if self.overflow.to_numpy().any():
@@ -242,26 +244,15 @@ class Engine:
         return p
 
     @ti.func
-    def n_before(self, w, s, tau):
-        """Number of events of electron s at times < tau (binary search; events are time-ordered)."""
+    def n_before(self, w, s, tau, incl):
+        """Number of events of electron s at times < tau (``incl`` = 0) or <= tau (``incl`` = 1);
+        a binary search, the events being time-ordered."""
         lo = 0
         hi = self.nev[w, s]
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.tau[w, s, mid] < tau:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
-    @ti.func
-    def n_upto(self, w, s, tau):
-        """Number of events of electron s at times <= tau (binary search)."""
-        lo = 0
-        hi = self.nev[w, s]
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.tau[w, s, mid] <= tau:
+            tm = self.tau[w, s, mid]
+            if tm < tau or (incl == 1 and tm == tau):
                 lo = mid + 1
             else:
                 hi = mid
@@ -270,7 +261,7 @@ class Engine:
     @ti.func
     def pos_at(self, w, s, tau):
         """Position of electron s at time tau in [0, beta)."""
-        k = self.n_before(w, s, tau)
+        k = self.n_before(w, s, tau, 0)
         p = self.x0[w, s]
         if k > 0:
             p = self.pos[w, s, k - 1]
@@ -332,7 +323,7 @@ class Engine:
             # segments of the other worldline: [tau_{i-1}, tau_i) at pos[i-1] (x0 before the first
             # event); start at the first segment that ends after a (binary search) and stop at b.
             # Same terms in the same order as a scan from i = 0 (the skipped ones are empty).
-            i = self.n_upto(w, o, a)
+            i = self.n_before(w, o, a, 1)
             q = self.x0[w, o]
             lo = 0.0
             if i > 0:
@@ -400,7 +391,7 @@ class Engine:
     def insert_event(self, w, s, tau, d, kd, p_after):
         """Insert an event at time tau; returns its index. Caller checks capacity."""
         n = self.nev[w, s]
-        k = self.n_before(w, s, tau)
+        k = self.n_before(w, s, tau, 0)
         # shift [k, n) -> [k+1, n+1)
         i = n
         while i > k:
@@ -503,6 +494,13 @@ class Engine:
             for it in range(n):
                 if self.overflow[w] == 0:
                     self.move_translate(w)
+
+    @ti.kernel
+    def k_bubble(self, n: ti.i32):
+        for w in range(self.W):
+            for it in range(n):
+                if self.overflow[w] == 0:
+                    self.move_bubble(w)
 
     @ti.kernel
     def k_measure(self):
@@ -651,6 +649,113 @@ class Engine:
                         if q == 1:
                             idx = ti.min(i, j)
                         self.remove_event(w, s, idx)
+
+    @ti.func
+    def move_bubble(self, w):
+        """bond-Peierls: insert or remove a phonon-assisted out-and-back excursion ("bubble") of one
+        electron: two consecutive kinks on one bond, both assisted and joined by a direct phonon line
+        of length l = tb - ta. It reaches in one step what a bare pair insertion followed by a link
+        reaches in two, with the excursion length drawn from Omega exp(-Omega l) instead of uniformly
+        (so short excursions, the ones that survive U and the pair binding, are proposed).
+
+        Insert: a segment between consecutive events as in ``move_pair`` (1/nseg), ta uniform in it
+        (1/S), l ~ Omega exp(-Omega l), a direction (1/2d); rejected if tb leaves the segment or the
+        excursion would straddle tau = beta. Weight alpha^2 exp(-Omega l) exp(dS). Remove: an event i
+        chosen uniformly among the n events, accepted only if i and i + 1 (no wrap) form such a
+        bubble. Acceptance alpha^2 nseg S 2d exp(dS) / (Omega (n + 2)) (the line factor cancels
+        against the proposal), and its inverse for removal with the segment of the remaining events."""
+        beta = self.pf[0]
+        om = self.pf[1]
+        alpha = self.pf[3]
+        dim = self.pi[1]
+        nel = self.pi[3]
+        C = self.CAP
+        s = self.randint(w, nel)
+        n = self.nev[w, s]
+        ins = 0
+        if self.rand(w) < 0.5:
+            ins = 1
+        valid = 0
+        ta = 0.0
+        tb = 0.0
+        k = 0
+        i = 0
+        z = ti.Vector([0, 0, 0])
+        e = z
+        p = z
+        base = 0.0
+        if ins == 1:
+            if n + 2 > self.CAP:
+                self.overflow[w] = 1
+            elif alpha > 0.0:
+                start = 0.0
+                end = beta
+                nseg = 1
+                if n > 0:
+                    jj = self.randint(w, n)
+                    start = self.tau[w, s, jj]
+                    end = self.tau[w, s, 0] + beta
+                    if jj < n - 1:
+                        end = self.tau[w, s, jj + 1]
+                    nseg = n
+                S = end - start
+                ta = start + self.rand(w) * S
+                l = -ti.log(1.0 - self.rand(w)) / om
+                tb = ta + l
+                k = self.randint(w, 2 * dim)
+                straddle = 0
+                if ta < beta and tb >= beta:
+                    straddle = 1
+                if tb < end and l > 0.0 and straddle == 0:
+                    if ta >= beta:
+                        ta -= beta
+                        tb -= beta
+                    e = self.unit(k)
+                    p = self.pos_at(w, s, ta)
+                    base = alpha * alpha * nseg * S * (2 * dim) / (om * (n + 2))
+                    valid = 1
+        else:
+            if n >= 2:
+                i = self.randint(w, n)
+                j = i + 1
+                if j < n:
+                    di = self.dirn[w, s, i]
+                    if self.kind[w, s, i] == 1 and self.kind[w, s, j] == 1 and di >= 0 \
+                            and self.dirn[w, s, j] == (di ^ 1) and self.partner[w, s, i] == s * C + j \
+                            and self.wrap[w, s, i] == 0:
+                        ta = self.tau[w, s, i]
+                        tb = self.tau[w, s, j]
+                        k = di
+                        e = self.unit(di)
+                        p = self.pos_before(w, s, i)
+                        S = beta
+                        nseg = 1
+                        if n - 2 > 0:
+                            nseg = n - 2
+                            if n - 2 > 1:
+                                iprev = (i - 1 + n) % n
+                                jnext = (j + 1) % n
+                                S = self.tau[w, s, jnext] - self.tau[w, s, iprev]
+                                if S <= 0.0:
+                                    S += beta
+                        base = om * n / (alpha * alpha * nseg * S * (2 * dim))
+                        valid = 1
+        if valid == 1:
+            pold = p
+            pnew = p + e
+            if ins == 0:
+                pold = p + e
+                pnew = p
+            dS = self.duv_unfolded(w, s, ta, tb, pold, pnew)
+            if self.accept(w, base * ti.exp(dS), 15 - ins):
+                if ins == 1:
+                    ka = self.insert_event(w, s, ta, k, 1, p + e)
+                    kb = self.insert_event(w, s, tb, k ^ 1, 1, p)
+                    self.set_line(w, s, ka, s, kb, 0)
+                else:
+                    self.remove_event(w, s, i + 1)
+                    self.remove_event(w, s, i)
+                    self.nlines[w] -= 1
 
     @ti.func
     def count_bare(self, w):
