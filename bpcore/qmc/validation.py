@@ -29,12 +29,15 @@ RING_TOPIC = "qmc_ring_validation"
 # relative_winding=False: the QMC is restricted to the sector of zero relative winding; reference: the same
 #   sector of the exact K = 0 trace (bpcore.ed.winding_sector_thermal, relative-flux Fourier projection).
 # The unbounded lattice used in production has no relative winding: both kinds test the same weights.
+# An optional 6th entry True adds the bond-Peierls bubble move (move_probs BUBBLE_1D).
 RING_CASES = [
     ("bond-peierls", 4, 0.5, 0.0, True), ("bond-peierls", 6, 0.5, 0.0, True),
     ("bond-peierls", 4, 1.0, 8.0, True), ("holstein", 4, 0.5, 8.0, True),
     ("bond-peierls", 4, 1.0, 8.0, False), ("holstein", 4, 0.5, 8.0, False),
-    ("holstein", 4, 0.5, 0.0, False),
+    ("holstein", 4, 0.5, 0.0, False), ("bond-peierls", 4, 1.0, 8.0, False, True),
 ]
+# default 1D weights of (pair, line, shift, swap, end, cut2, translate) with the bubble move added
+BUBBLE_1D = [0.25, 0.2, 0.2, 0.0, 0.15, 0.15, 0.0, 0.15]
 # algorithmic settings of the stored runs (part of each run's store key)
 RING_RUN = dict(seed=1, n_walkers=1024, therm=2000, pre_therm=8000, clone=8)
 THERMAL_LEVELS = 16
@@ -94,7 +97,7 @@ def winding0_reference(model: str, N: int, lam: float, U: float, beta: float = R
 def ring_table(cases=None, topic: str = RING_TOPIC, compute: bool = True, sweeps: int = 4000, store=None,
                **run_kw) -> pd.DataFrame:
     """QMC vs ED for the ring cases (see module docstring). With ``compute=False`` cases whose QMC run
-    is not stored are skipped. Columns: model, N, lam, U, relative_winding, beta, e_qmc, e_err, e_ed0,
+    is not stored are skipped. Columns: model, N, lam, U, relative_winding, bubble, beta, e_qmc, e_err, e_ed0,
     e_ed_beta (the exact value in the same ensemble as the QMC), dev_sigma (QMC - ED(beta) in units
     of the QMC error), rel_err, r2_qmc, r2_err, r2_ed, nph_qmc, nph_err, nph_ed, drift_max (largest
     |drift_sigma| over the observables), e_ed_w0 / e_ed_all (ED with zero / any relative winding) and
@@ -105,10 +108,14 @@ def ring_table(cases=None, topic: str = RING_TOPIC, compute: bool = True, sweeps
     st = store or Store()
     kw = {**RING_RUN, **run_kw}
     rows = []
-    for model, N, lam, U, rw in cases or RING_CASES:
+    for case in cases or RING_CASES:
+        model, N, lam, U, rw = case[:5]
+        bubble = len(case) > 5 and bool(case[5])
         args = dict(model=model, dim=1, L=N, electrons=2, beta=RING_BETA, omega=1.0, lam=lam, U=U, **kw)
         if not rw:
             args["relative_winding"] = False
+        if bubble:
+            args["move_probs"] = BUBBLE_1D
         try:
             res = qmc.cached_run(topic, store=st, only_stored=not compute, sweeps=sweeps, progress=compute, **args)
         except LookupError:
@@ -124,7 +131,7 @@ def ring_table(cases=None, topic: str = RING_TOPIC, compute: bool = True, sweeps
             e_ref, r2_ref, nph_ref = float(w0["e_beta"]), float(w0["r2"]), float(w0["n_ph"])
         e = res.energy
         rows.append(dict(
-            model=model, N=N, lam=lam, U=U, relative_winding=bool(rw), beta=RING_BETA,
+            model=model, N=N, lam=lam, U=U, relative_winding=bool(rw), bubble=bubble, beta=RING_BETA,
             e_qmc=e.mean, e_err=e.err, e_ed0=float(ref["energy"]), e_ed_beta=e_ref, e_thermal_shift=shift,
             dev_sigma=(e.mean - e_ref) / e.err,
             rel_err=e.err / abs(e.mean),
