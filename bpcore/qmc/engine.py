@@ -528,6 +528,42 @@ class Engine:
         return ok
 
     @ti.func
+    def pick_segment(self, w, s, n):
+        """A segment of electron s's worldline between consecutive events, chosen uniformly among
+        the n (1 if n = 0) segments; the last one runs through tau = beta. Returns (start, end,
+        nseg, jj) with jj the event that opens it (-1 if n = 0); times are unfolded (end may exceed beta)."""
+        beta = self.pf[0]
+        start = 0.0
+        end = beta
+        nseg = 1
+        jj = -1
+        if n > 0:
+            jj = self.randint(w, n)
+            start = self.tau[w, s, jj]
+            end = self.tau[w, s, 0] + beta
+            if jj < n - 1:
+                end = self.tau[w, s, jj + 1]
+            nseg = n
+        return start, end, nseg, jj
+
+    @ti.func
+    def segment_without(self, w, s, i, j, n):
+        """Length S and count nseg of the segment that would contain events i, j = i + 1 (mod n) of
+        electron s once both are removed (the segment the reverse insertion draws from)."""
+        beta = self.pf[0]
+        S = beta
+        nseg = 1
+        if n - 2 > 0:
+            nseg = n - 2
+            if n - 2 > 1:
+                iprev = (i - 1 + n) % n
+                jnext = (j + 1) % n
+                S = self.tau[w, s, jnext] - self.tau[w, s, iprev]
+                if S <= 0.0:
+                    S += beta
+        return S, nseg
+
+    @ti.func
     def move_pair(self, w):
         """Insert/remove a pair of bare kinks (out and back) inside one segment."""
         beta = self.pf[0]
@@ -554,18 +590,10 @@ class Engine:
             if n + 2 > self.CAP:
                 self.overflow[w] = 1
             else:
-                start = 0.0
-                S = beta
-                nseg = 1
+                start, end, nseg, jj = self.pick_segment(w, s, n)
+                S = end - start
                 p = self.x0[w, s]
                 if n > 0:
-                    jj = self.randint(w, n)
-                    start = self.tau[w, s, jj]
-                    end = self.tau[w, s, 0] + beta
-                    if jj < n - 1:
-                        end = self.tau[w, s, jj + 1]
-                    S = end - start
-                    nseg = n
                     p = self.pos[w, s, jj]
                 u1 = self.rand(w) * S
                 u2 = self.rand(w) * S
@@ -595,16 +623,7 @@ class Engine:
                     tb = self.tau[w, s, j]
                     if j < i:
                         tb += beta
-                    S = beta
-                    nseg = 1
-                    if n - 2 > 0:
-                        nseg = n - 2
-                        if n - 2 > 1:
-                            iprev = (i - 1 + n) % n
-                            jnext = (j + 1) % n
-                            S = self.tau[w, s, jnext] - self.tau[w, s, iprev]
-                            if S <= 0.0:
-                                S += beta
+                    S, nseg = self.segment_without(w, s, i, j, n)
                     nn = n
                     if n == 2:
                         nn = 1
@@ -688,16 +707,7 @@ class Engine:
             if n + 2 > self.CAP:
                 self.overflow[w] = 1
             elif alpha > 0.0:
-                start = 0.0
-                end = beta
-                nseg = 1
-                if n > 0:
-                    jj = self.randint(w, n)
-                    start = self.tau[w, s, jj]
-                    end = self.tau[w, s, 0] + beta
-                    if jj < n - 1:
-                        end = self.tau[w, s, jj + 1]
-                    nseg = n
+                start, end, nseg, _jj = self.pick_segment(w, s, n)
                 S = end - start
                 ta = start + self.rand(w) * S
                 l = -ti.log(1.0 - self.rand(w)) / om
@@ -728,16 +738,7 @@ class Engine:
                         k = di
                         e = self.unit(di)
                         p = self.pos_before(w, s, i)
-                        S = beta
-                        nseg = 1
-                        if n - 2 > 0:
-                            nseg = n - 2
-                            if n - 2 > 1:
-                                iprev = (i - 1 + n) % n
-                                jnext = (j + 1) % n
-                                S = self.tau[w, s, jnext] - self.tau[w, s, iprev]
-                                if S <= 0.0:
-                                    S += beta
+                        S, nseg = self.segment_without(w, s, i, j, n)
                         base = om * n / (alpha * alpha * nseg * S * (2 * dim))
                         valid = 1
         if valid == 1:
