@@ -288,6 +288,26 @@ def _single_thread_blas():
         return contextlib.nullcontext()
 
 
+def _lowest(H, k: int, vectors: bool = False, tol: float = 1e-12):
+    """The ``k`` lowest eigenvalues (ascending) of the sparse Hermitian ``H``, with the eigenvectors
+    as columns when ``vectors``: dense LAPACK for small matrices, ARPACK (fixed start vector) otherwise."""
+    dim = H.shape[0]
+    with _single_thread_blas():  # threaded BLAS on small matrices only spins on a shared machine
+        if dim <= 600 or k >= dim - 1:
+            if not vectors:
+                return np.linalg.eigvalsh(H.toarray())[:k]
+            w, v = np.linalg.eigh(H.toarray())
+            return w[:k], v[:, :k]
+        v0 = (np.ones(dim) + 0.1 * np.random.default_rng(12345).random(dim)).astype(H.dtype)
+        out = eigsh(H, k=k, which="SA", v0=v0, tol=tol, ncv=min(dim, max(40, 3 * k)), maxiter=100000,
+                    return_eigenvectors=vectors)
+    if not vectors:
+        return np.sort(out)
+    w, v = out
+    order = np.argsort(w)
+    return w[order], v[:, order]
+
+
 # --------------------------------------------------------------------------- public API
 def _validate(model, N, electrons, t, omega, lam, U, V, n_ph_max, flux, g, boundary):
     model = _check_model(model)
@@ -353,16 +373,8 @@ def ground_state(model: str, N: int, electrons: int, t: float = 1.0, omega: floa
     H, tab = build_hamiltonian(model, N, electrons, t, omega, coupling, U, V, n_ph_max, flux, boundary,
                                momentum)
     assert H.shape[0] == dim
-    with _single_thread_blas():  # threaded BLAS on small matrices only spins on a shared machine
-        if dim <= 600:
-            w, v = np.linalg.eigh(H.toarray())
-            e0, psi = w[0], v[:, 0]
-        else:
-            v0 = np.ones(dim) + 0.1 * np.random.default_rng(12345).random(dim)
-            if np.iscomplexobj(H.data):
-                v0 = v0.astype(complex)
-            w, v = eigsh(H, k=1, which="SA", v0=v0, tol=1e-13, ncv=min(dim, 40), maxiter=100000)
-            e0, psi = w[0], v[:, 0]
+    w, v = _lowest(H, 1, vectors=True, tol=1e-13)
+    e0, psi = w[0], v[:, 0]
     prob = np.abs(psi) ** 2
     prob = prob / prob.sum()
     prob2 = prob.reshape(tab["E"], tab["P"])
@@ -476,13 +488,7 @@ def low_spectrum(model: str, N: int, electrons: int, t: float = 1.0, omega: floa
     _check_int("k", k, 1)
     momentum, flux, dim = _sector(model, N, electrons, n_ph_max, flux, boundary, momentum, max_bytes)
     H, _ = build_hamiltonian(model, N, electrons, t, omega, coupling, U, V, n_ph_max, flux, boundary, momentum)
-    with _single_thread_blas():
-        if dim <= 600 or k >= dim - 1:
-            return np.linalg.eigvalsh(H.toarray())[:k]
-        v0 = np.ones(dim) + 0.1 * np.random.default_rng(12345).random(dim)
-        w = eigsh(H, k=k, which="SA", v0=v0.astype(H.dtype), tol=1e-12, ncv=min(dim, max(40, 3 * k)),
-                  maxiter=100000, return_eigenvectors=False)
-    return np.sort(w)
+    return _lowest(H, k)
 
 
 def thermal_energy(levels, beta: float) -> float:
@@ -516,7 +522,7 @@ def winding_sector_thermal(model: str, N: int, beta: float, t: float = 1.0, omeg
     ``alias`` = |E_0(M) − E_0(M/2)| (a bound on the aliasing error when it is small), and
     ``top_weight`` (largest Boltzmann weight of a highest kept level, relative to the lowest level).
     """
-    model, N, electrons, t, omega, U, V, n_ph_max, _, coupling = _validate(
+    model, N, _, t, omega, U, V, n_ph_max, _, coupling = _validate(
         model, N, 2, t, omega, lam, U, V, n_ph_max, 0.0, None, "periodic")
     check_number("beta", beta, minimum=0.0, strict_min=True)
     _check_int("k", k, 1)
@@ -529,16 +535,7 @@ def winding_sector_thermal(model: str, N: int, beta: float, t: float = 1.0, omeg
         phi = 2 * math.pi * j / n_flux
         H, tab = build_hamiltonian(model, N, 2, t, omega, coupling, U, V, n_ph_max, 0.0, "periodic", 0,
                                    rel_flux=phi / N)
-        with _single_thread_blas():
-            if dim <= 600 or k >= dim - 1:
-                w, v = np.linalg.eigh(H.toarray())
-                w, v = w[:k], v[:, :k]
-            else:
-                v0 = (np.ones(dim) + 0.1 * np.random.default_rng(12345).random(dim)).astype(H.dtype)
-                w, v = eigsh(H, k=k, which="SA", v0=v0, tol=1e-12, ncv=min(dim, max(40, 3 * k)),
-                             maxiter=100000)
-        order = np.argsort(w)
-        w, v = w[order], v[:, order]
+        w, v = _lowest(H, k, vectors=True)
         prob = (np.abs(v) ** 2).reshape(tab["E"], tab["P"], -1)
         prob = prob / prob.sum(axis=(0, 1))
         r2 = np.einsum("epk,e->k", prob, tab["r2"])
@@ -559,7 +556,7 @@ def winding_sector_thermal(model: str, N: int, beta: float, t: float = 1.0, omeg
 
     z0, e0, r0, n0 = sector_avg(1)
     _, e0_half, _, _ = sector_avg(2)
-    j0, _, w, r2, nph = rows[0]
+    _, _, w, r2, nph = rows[0]
     b = np.exp(-beta * (w - e_min))
     z_all = b.sum()
     top = max(float(np.exp(-beta * (r[2][-1] - e_min))) for r in rows)

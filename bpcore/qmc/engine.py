@@ -280,12 +280,20 @@ class Engine:
         return p, ax
 
     @ti.func
-    def logf(self, w, dD0, dD1):
-        """log of the extended-ensemble factor eta^{dist(D0-D1, L Z^d)} after shifting D by dD
-        (eta^{|D0-D1|} when the relative winding is frozen, ``pi[6] = 1``)."""
+    def winding_period(self):
+        """Period L of the relative displacement m = D_0 - D_1 in the extended ensemble: the ring size,
+        or 0 (no periodicity: only m = 0 is physical) on the unbounded lattice or when the relative
+        winding is frozen (``pi[6] = 1``)."""
         L = self.pi[2]
         if self.pi[6] == 1:
             L = 0
+        return L
+
+    @ti.func
+    def logf(self, w, dD0, dD1):
+        """log of the extended-ensemble factor eta^{dist(D0-D1, L Z^d)} after shifting D by dD
+        (eta^{|D0-D1|} when the relative winding is frozen, ``pi[6] = 1``)."""
+        L = self.winding_period()
         tot = 0
         for b in ti.static(range(3)):
             m = (self.D[w, 0][b] + dD0[b]) - (self.D[w, 1][b] + dD1[b])
@@ -302,9 +310,7 @@ class Engine:
         zero relative winding on a ring."""
         ok = 1
         if self.pi[3] == 2:
-            L = self.pi[2]
-            if self.pi[6] == 1:
-                L = 0
+            L = self.winding_period()
             for b in ti.static(range(3)):
                 m = self.D[w, 0][b] - self.D[w, 1][b]
                 if L > 0:
