@@ -102,6 +102,14 @@ def arch() -> str | None:
     return _state.get("arch")
 
 
+def cpu_threads() -> int | None:
+    """Worker threads of the CPU backend (the ``threads`` cap, else all cores); None on a GPU or
+    before :func:`init`."""
+    if _state.get("arch") != "cpu":
+        return None
+    return _state.get("threads") or os.cpu_count() or 1
+
+
 def info() -> dict:
     """Provenance record of the backend (safe to call before init)."""
     import platform

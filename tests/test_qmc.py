@@ -121,6 +121,25 @@ def test_bubble_move_polaron_ring_vs_ed():
 
 
 # ----------------------------------------------------------------------------- determinism / checkpoint
+@pytest.mark.parametrize("W, threads", [(1, 2), (7, 2), (128, 2), (300, 4), (1024, 2), (2048, 2), (128, 1), (64, None)])
+def test_walker_loop_serves_every_chain_once(W, threads):
+    """The CPU loop remap (engine.walker_loop / Engine.walker): every chain is updated by exactly one
+    iteration, and small chain counts are spread over at least two 512-iteration chunks per thread."""
+    from bpcore.qmc.engine import CPU_CHUNK, walker_loop
+
+    R, per = walker_loop(W, threads)
+    if per == 0:
+        assert R == W
+        return
+    j = np.arange(R)
+    r = j % CPU_CHUNK
+    w = (j // CPU_CHUNK) * per + r
+    served = w[(r < per) & (w < W)]
+    assert np.array_equal(np.sort(served), np.arange(W))
+    chunks = {int(c) for c in j[(r < per) & (w < W)] // CPU_CHUNK}
+    assert len(chunks) >= min(W, 2 * threads)
+
+
 def test_same_seed_same_bins(tmp_path):
     kw = dict(model="bond-peierls", dim=2, L=0, electrons=2, beta=4.0, omega=1.0, lam=0.5, U=8.0, seed=9,
               sweeps=40, n_bins=8, therm=40)  # determinism only: a short thermalisation is enough
@@ -168,6 +187,15 @@ def test_cached_run_roundtrip(tmp_path):
     assert list(r2.bins.columns) == list(r1.bins.columns)
     df = st.results("qmc_test")
     assert {"energy_mean", "energy_err", "mass_mean", "mass_err"} <= set(df.columns)
+
+
+def test_unequilibrated_run_warns():
+    """A run measured straight from empty worldlines (therm=0) still relaxes during its bins: run()
+    must say so (NotEquilibratedWarning, from the drift check) instead of returning quietly."""
+    with pytest.warns(qmc.NotEquilibratedWarning, match="drift"):
+        r = run("holstein", 1, 4, 2, 8.0, 1.0, 1.0, seed=3, sweeps=64, therm=0, n_bins=16, n_walkers=64,
+                progress=False)
+    assert max(abs(v) for v in r.info["drift_sigma"].values()) > qmc.DRIFT_WARN
 
 
 def test_result_interface():

@@ -24,6 +24,7 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,15 @@ from bpcore.qmc.model import MODELS, coupling, lam_from_coupling, validate
 from bpcore.stats import Estimate, estimate, jackknife
 
 __all__ = ["run", "cached_run", "Result", "MODELS", "coupling", "lam_from_coupling", "validate",
-           "binding_energy", "RUN_FIELDS"]
+           "binding_energy", "RUN_FIELDS", "NotEquilibratedWarning"]
+
+# |drift_sigma| above which run() warns that the run has not equilibrated
+DRIFT_WARN = 3.0
+
+
+class NotEquilibratedWarning(UserWarning):
+    """A QMC run whose bins still drift (see ``Result.info["drift_sigma"]``)."""
+
 
 # run-length fields: not part of a stored result's key
 RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
@@ -258,7 +267,13 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
     from bpcore.qmc.driver import Driver
 
     drv = Driver(p, W, checkpoint=checkpoint)
-    return drv.run(sweeps=sweeps, time_limit=time_limit, max_blocks=max_blocks, show_progress=progress)
+    res = drv.run(sweeps=sweeps, time_limit=time_limit, max_blocks=max_blocks, show_progress=progress)
+    bad = {k: round(v, 1) for k, v in res.info.get("drift_sigma", {}).items() if abs(v) > DRIFT_WARN}
+    if bad:
+        warnings.warn(f"QMC run not equilibrated: second-half minus first-half bin means of {bad} "
+                      f"standard errors (|drift| > {DRIFT_WARN}); thermalise and run longer "
+                      f"(Result.info['drift_sigma'])", NotEquilibratedWarning, stacklevel=2)
+    return res
 
 
 def _key_params(params: dict) -> dict:

@@ -20,7 +20,9 @@ def get_engine(W: int, CAP: int) -> Engine:
     """Engines are cached per (W, CAP): kernels compile once per process and shape."""
     key = (int(W), int(CAP))
     if key not in _ENGINES:
-        _ENGINES[key] = Engine(*key)
+        from bpcore import backend
+
+        _ENGINES[key] = Engine(*key, threads=backend.cpu_threads())
     return _ENGINES[key]
 
 

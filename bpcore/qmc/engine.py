@@ -58,6 +58,23 @@ def seed_key(seed: int) -> np.uint64:
     return np.uint64(z ^ (z >> 31))
 
 
+# Taichi's CPU backend hands a parallel range-for to its threads in chunks of (at least) 512
+# iterations, so a loop over W <= 512 chains runs on one thread. walker_loop spreads the chains over
+# several chunks instead: iteration j of a range of R = 512 * n_chunks serves chain
+# (j // 512) * PER + j % 512 when j % 512 < PER (the other iterations do nothing). Each chain is still
+# updated by exactly one iteration, so the results do not change, only the thread that computes them.
+CPU_CHUNK = 512
+
+
+def walker_loop(W: int, threads: int | None) -> tuple[int, int]:
+    """(R, PER): the loop range and chains per chunk; (W, 0) means the plain loop over the W chains
+    (GPU, one thread, or enough chains to fill every CPU thread with whole chunks)."""
+    if not threads or threads <= 1 or W >= 2 * CPU_CHUNK * threads:
+        return W, 0
+    per = max(1, -(-W // (4 * threads)))  # about 4 chunks per thread, for load balance
+    return CPU_CHUNK * -(-W // per), per
+
+
 class CapacityError(RuntimeError):
     """A chain needed more events than the configuration arrays hold."""
 
@@ -66,8 +83,9 @@ class CapacityError(RuntimeError):
 class Engine:
     """Fields and kernels for ``W`` independent chains with ``CAP`` events per electron."""
 
-    def __init__(self, W: int, CAP: int):
+    def __init__(self, W: int, CAP: int, threads: int | None = None):
         self.W, self.CAP = int(W), int(CAP)
+        self.R, self.PER = walker_loop(self.W, threads)
         W, C = self.W, self.CAP
         self.tau = ti.field(ti.f64, shape=(W, 2, C))
         self.dirn = ti.field(ti.i32, shape=(W, 2, C))
@@ -157,14 +175,27 @@ class Engine:
     # ------------------------------------------------------------------ kernels
     @ti.kernel
     def _reset(self):
-        for w in range(self.W):
-            for s in range(2):
-                self.nev[w, s] = 0
-                self.x0[w, s] = ti.Vector([0, 0, 0])
-                self.D[w, s] = ti.Vector([0, 0, 0])
-            self.nlines[w] = 0
-            self.counter[w] = ti.u64(0)
-            self.overflow[w] = 0
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for s in range(2):
+                    self.nev[w, s] = 0
+                    self.x0[w, s] = ti.Vector([0, 0, 0])
+                    self.D[w, s] = ti.Vector([0, 0, 0])
+                self.nlines[w] = 0
+                self.counter[w] = ti.u64(0)
+                self.overflow[w] = 0
+
+    @ti.func
+    def walker(self, j):
+        """Chain served by loop iteration j (-1: none), see :func:`walker_loop`."""
+        w = j
+        if ti.static(self.PER > 0):
+            r = j % CPU_CHUNK
+            w = (j // CPU_CHUNK) * self.PER + r
+            if r >= self.PER or w >= self.W:
+                w = -1
+        return w
 
     # ------------------------------------------------------------------ RNG
     @ti.func
@@ -447,81 +478,103 @@ class Engine:
     # ------------------------------------------------------------------ kernels: one per update type
     @ti.kernel
     def k_pair(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_pair(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_pair(w)
 
     @ti.kernel
     def k_link(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_link(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_link(w)
 
     @ti.kernel
     def k_vertex(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_vertex_line(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_vertex_line(w)
 
     @ti.kernel
     def k_shift(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_shift(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_shift(w)
 
     @ti.kernel
     def k_swap(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_swap(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_swap(w)
 
     @ti.kernel
     def k_end(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_end(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_end(w)
 
     @ti.kernel
     def k_cut2(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_cut2(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_cut2(w)
 
     @ti.kernel
     def k_translate(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_translate(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_translate(w)
 
     @ti.kernel
     def k_bubble(self, n: ti.i32):
-        for w in range(self.W):
-            for it in range(n):
-                if self.overflow[w] == 0:
-                    self.move_bubble(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for it in range(n):
+                    if self.overflow[w] == 0:
+                        self.move_bubble(w)
 
     @ti.kernel
     def k_measure(self):
-        for w in range(self.W):
-            if self.overflow[w] == 0:
-                self.measure(w)
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                if self.overflow[w] == 0:
+                    self.measure(w)
 
     @ti.kernel
     def k_zero(self):
-        for w in range(self.W):
-            for k in range(N_OBS):
-                self.acc[w, k] = 0.0
-            for k in range(N_ACC):
-                self.att[w, k] = 0
-                self.ok[w, k] = 0
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for k in range(N_OBS):
+                    self.acc[w, k] = 0.0
+                for k in range(N_ACC):
+                    self.att[w, k] = 0
+                    self.ok[w, k] = 0
 
     # ------------------------------------------------------------------ updates
     @ti.func

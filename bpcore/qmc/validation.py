@@ -29,17 +29,27 @@ RING_TOPIC = "qmc_ring_validation"
 # relative_winding=False: the QMC is restricted to the sector of zero relative winding; reference: the same
 #   sector of the exact K = 0 trace (bpcore.ed.winding_sector_thermal, relative-flux Fourier projection).
 # The unbounded lattice used in production has no relative winding: both kinds test the same weights.
-# An optional 6th entry True adds the bond-Peierls bubble move (move_probs BUBBLE_1D).
+# An optional 6th entry True adds the bond-Peierls bubble move (move_probs BUBBLE_1D); an optional 7th
+# entry names a run setting of RING_RUNS other than "warm" (its sweeps are part of the setting).
 RING_CASES = [
     ("bond-peierls", 4, 0.5, 0.0, True), ("bond-peierls", 6, 0.5, 0.0, True),
     ("bond-peierls", 4, 1.0, 8.0, True), ("holstein", 4, 0.5, 8.0, True),
     ("bond-peierls", 4, 1.0, 8.0, False), ("holstein", 4, 0.5, 8.0, False),
     ("holstein", 4, 0.5, 0.0, False), ("bond-peierls", 4, 1.0, 8.0, False, True),
+    ("bond-peierls", 4, 1.0, 8.0, False, False, "long"), ("bond-peierls", 4, 0.5, 8.0, False),
 ]
 # default 1D weights of (pair, line, shift, swap, end, cut2, translate) with the bubble move added
 BUBBLE_1D = [0.25, 0.2, 0.2, 0.0, 0.15, 0.15, 0.0, 0.15]
-# algorithmic settings of the stored runs (part of each run's store key)
-RING_RUN = dict(seed=1, n_walkers=1024, therm=2000, pre_therm=8000, clone=8)
+# algorithmic settings of the stored runs (part of each run's store key) and their measured sweeps.
+# "warm": 1024 chains, warm start (8000 sweeps on 128 chains, each copied 8 times), then 2000 thermalisation sweeps.
+# "long": for the dense bond-Peierls lambda = 1 pair, whose kink number relaxes over thousands of sweeps
+#   (see book/qmc.md): 128 independent chains from empty worldlines, 20000 thermalisation sweeps
+#   and 30000 measured ones (bins of 1500 sweeps; the chain-group errors carry the rest).
+RING_RUNS = {
+    "warm": (dict(seed=1, n_walkers=1024, therm=2000, pre_therm=8000, clone=8), 4000),
+    "long": (dict(seed=3, n_walkers=128, therm=20000, n_bins=20), 30000),
+}
+RING_RUN = RING_RUNS["warm"][0]
 THERMAL_LEVELS = 16
 
 
@@ -94,30 +104,33 @@ def winding0_reference(model: str, N: int, lam: float, U: float, beta: float = R
     return df.iloc[0].to_dict()
 
 
-def ring_table(cases=None, topic: str = RING_TOPIC, compute: bool = True, sweeps: int = 4000, store=None,
-               **run_kw) -> pd.DataFrame:
+def ring_table(cases=None, topic: str = RING_TOPIC, compute: bool = True, sweeps: int | None = None,
+               store=None, **run_kw) -> pd.DataFrame:
     """QMC vs ED for the ring cases (see module docstring). With ``compute=False`` cases whose QMC run
     is not stored are skipped. Columns: model, N, lam, U, relative_winding, bubble, beta, e_qmc, e_err, e_ed0,
     e_ed_beta (the exact value in the same ensemble as the QMC), dev_sigma (QMC - ED(beta) in units
     of the QMC error), rel_err, r2_qmc, r2_err, r2_ed, nph_qmc, nph_err, nph_ed, drift_max (largest
     |drift_sigma| over the observables), e_ed_w0 / e_ed_all (ED with zero / any relative winding) and
-    p_w0 (exact probability of zero relative winding)."""
+    p_w0 (exact probability of zero relative winding), run (the RING_RUNS setting). ``sweeps`` and
+    ``run_kw`` override the setting of every case."""
     from bpcore import ed, qmc
     from bpcore.store import Store
 
     st = store or Store()
-    kw = {**RING_RUN, **run_kw}
     rows = []
     for case in cases or RING_CASES:
         model, N, lam, U, rw = case[:5]
         bubble = len(case) > 5 and bool(case[5])
+        setting = case[6] if len(case) > 6 else "warm"
+        kw, n_sweeps = RING_RUNS[setting]
+        kw = {**kw, **run_kw}
         args = dict(model=model, dim=1, L=N, electrons=2, beta=RING_BETA, omega=1.0, lam=lam, U=U, **kw)
         if not rw:
             args["relative_winding"] = False
         if bubble:
             args["move_probs"] = BUBBLE_1D
         try:
-            res = qmc.cached_run(topic, store=st, only_stored=not compute, sweeps=sweeps, progress=compute, **args)
+            res = qmc.cached_run(topic, store=st, only_stored=not compute, sweeps=sweeps or n_sweeps, progress=compute, **args)
         except LookupError:
             continue
         ref = ed.reference_table([(model, N, 2, 1.0, lam, U)], store=st).iloc[0]
@@ -131,7 +144,7 @@ def ring_table(cases=None, topic: str = RING_TOPIC, compute: bool = True, sweeps
             e_ref, r2_ref, nph_ref = float(w0["e_beta"]), float(w0["r2"]), float(w0["n_ph"])
         e = res.energy
         rows.append(dict(
-            model=model, N=N, lam=lam, U=U, relative_winding=bool(rw), bubble=bubble, beta=RING_BETA,
+            model=model, N=N, lam=lam, U=U, relative_winding=bool(rw), bubble=bubble, run=setting, beta=RING_BETA,
             e_qmc=e.mean, e_err=e.err, e_ed0=float(ref["energy"]), e_ed_beta=e_ref, e_thermal_shift=shift,
             dev_sigma=(e.mean - e_ref) / e.err,
             rel_err=e.err / abs(e.mean),
