@@ -3,9 +3,10 @@
 Runs ``--walkers`` chains with no thermalisation, keeps ``--bins`` bins of the measured sweeps, and
 prints (1) the bin means of energy, phonon number, R^2, events and lines along the run, (2) the
 averages over the bins after ``--discard`` sweeps with the plain bin error and the errors of blocks of
-2, 4, 8 bins (a growing error means an autocorrelation time longer than a bin), and (3) the exact
-values of the same ensemble (``bpcore.ed.winding_sector_thermal``: sector of zero relative winding
-of the K = 0 trace, at the same beta) with the deviation in units of the largest block error.
+2, 4, 8, ... bins (``bpcore.stats.binning``, at least 4 blocks; a growing error means an
+autocorrelation time longer than a bin), and (3) the exact values of the same ensemble
+(``bpcore.ed.winding_sector_thermal``: sector of zero relative winding of the K = 0 trace, at the
+same beta) with the deviation in units of the largest block error.
 
     python bench/qmc_relaxation.py --N 3 --beta 12 --lam 1 --U 8 --walkers 128 --sweeps 40000 \
         --bins 80 --discard 10000 --n-ph-max 18
@@ -16,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-
-import numpy as np
 
 
 def main() -> None:
@@ -37,6 +36,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from bpcore.qmc import run
+    from bpcore.stats import binning
 
     r = run(args.model, 1, args.N, 2, args.beta, args.omega, args.lam, U=args.U, seed=args.seed,
             sweeps=args.sweeps, therm=0, n_bins=args.bins, n_walkers=args.walkers,
@@ -58,11 +58,7 @@ def main() -> None:
     out = {}
     for c in cols:
         x = kept[c].to_numpy(float)
-        errs = {}
-        for k in (1, 2, 4, 8):
-            y = x[: len(x) // k * k].reshape(-1, k).mean(axis=1)
-            if len(y) >= 4:
-                errs[k * per_bin] = float(y.std(ddof=1) / np.sqrt(len(y)))
+        errs = {size * per_bin: err for size, err, _ in binning(x, min_bins=4)}
         row = {"mean": float(x.mean()), "err_by_block_sweeps": errs}
         if c in ref:
             row["exact"] = float(ref[c])

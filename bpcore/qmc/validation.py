@@ -49,7 +49,6 @@ RING_RUNS = {
     "warm": (dict(seed=1, n_walkers=1024, therm=2000, pre_therm=8000, clone=8), 4000),
     "long": (dict(seed=3, n_walkers=128, therm=20000, n_bins=20), 30000),
 }
-RING_RUN = RING_RUNS["warm"][0]
 THERMAL_LEVELS = 16
 
 
