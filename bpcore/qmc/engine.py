@@ -819,12 +819,9 @@ class Engine:
 
     @ti.func
     def count_bare(self, w):
-        nb = 0
-        for s in range(self.pi[3]):
-            for i in range(self.nev[w, s]):
-                if self.kind[w, s, i] == 0 and self.dirn[w, s, i] >= 0:
-                    nb += 1
-        return nb
+        """Bare kinks of a bond-Peierls chain: every event is a kink, and the phonon-assisted ones
+        (kind 1) are the 2 nlines ends of the lines. O(1) instead of a scan."""
+        return self.nev[w, 0] + self.nev[w, 1] - 2 * self.nlines[w]
 
     @ti.func
     def line_ok(self, w, sa, ia, sb, ib, wr):
@@ -845,7 +842,8 @@ class Engine:
     @ti.func
     def cand(self, w, sa, ia, target):
         """Sum over bare partner candidates (direct and wrapped) of exp(-Omega l); with
-        target >= 0 also return the first candidate at which the running sum exceeds target.
+        target >= 0 instead the first candidate at which the running sum exceeds target (the scan
+        stops there).
         (Same tests as ``line_ok``, with kink A's bond computed once.)"""
         beta = self.pf[0]
         om = self.pf[1]
@@ -857,6 +855,8 @@ class Engine:
         cw = 0
         for sb in range(self.pi[3]):
             for ib in range(self.nev[w, sb]):
+                if cs >= 0:
+                    break  # the candidate is chosen (z is then a partial sum)
                 db = self.dirn[w, sb, ib]
                 if (sb != sa or ib != ia) and self.kind[w, sb, ib] == 0 and db >= 0 and db // 2 == axa:
                     pb, axb = self.site_key(w, sb, ib)
@@ -886,12 +886,15 @@ class Engine:
         rs = 0
         ri = 0
         for s in range(self.pi[3]):
-            for i in range(self.nev[w, s]):
-                if self.partner[w, s, i] >= 0:
-                    if cnt == r:
-                        rs = s
-                        ri = i
-                    cnt += 1
+            if cnt <= r:
+                for i in range(self.nev[w, s]):
+                    if self.partner[w, s, i] >= 0:
+                        if cnt == r:
+                            rs = s
+                            ri = i
+                            cnt += 1
+                            break
+                        cnt += 1
         return rs, ri
 
     @ti.func
@@ -939,12 +942,15 @@ class Engine:
                 r = self.randint(w, nb)
                 cnt = 0
                 for s in range(self.pi[3]):
-                    for i in range(self.nev[w, s]):
-                        if self.kind[w, s, i] == 0 and self.dirn[w, s, i] >= 0:
-                            if cnt == r:
-                                sa = s
-                                ia = i
-                            cnt += 1
+                    if cnt <= r:
+                        for i in range(self.nev[w, s]):
+                            if self.kind[w, s, i] == 0 and self.dirn[w, s, i] >= 0:
+                                if cnt == r:
+                                    sa = s
+                                    ia = i
+                                    cnt += 1
+                                    break
+                                cnt += 1
                 valid = 1
         else:
             if nl > 0:
@@ -956,7 +962,7 @@ class Engine:
                     wr = 1
                 self.kind[w, sa, ia] = 0  # evaluate in the unlinked configuration
                 self.kind[w, sb, ib] = 0
-                nb = self.count_bare(w)
+                nb = self.count_bare(w) + 2  # this line's two ends count as bare
                 valid = 2
         za = 0.0
         zb = 0.0
@@ -1175,7 +1181,8 @@ class Engine:
         breaks no line. Returns (F, point, nF, sel): the total free length F; the time at which the
         free length accumulated from tau = 0 reaches ``target`` (-1 if target < 0 or >= F); the
         number nF of bare kinks of electron ``su`` at free times; the index of the ``rsel``-th of
-        them (-1 if none). A direct line covers (tau_early, tau_late); a line through tau = beta
+        them (-1 if none). With ``target >= 0`` or ``rsel >= 0`` the walk stops once the point or
+        the kink is found, and F, nF are then partial sums. A direct line covers (tau_early, tau_late); a line through tau = beta
         covers the rest of the circle. Bare kinks do not change the coverage, so F is the same
         before and after a cut move."""
         beta = self.pf[0]
@@ -1194,7 +1201,8 @@ class Engine:
         point = -1.0
         nF = 0
         sel = -1
-        while tcur < beta:
+        done = 0
+        while tcur < beta and done == 0:
             nx0, nx1, tn = self.next_times(w, i0, i1)
             if cov == 0:
                 seg = tn - tcur
@@ -1228,6 +1236,9 @@ class Engine:
                 else:
                     i1 += 1
             tcur = tn
+            # a query for a point or a kink stops once it is found (F and nF are then partial)
+            if (target >= 0.0 or rsel >= 0) and (target < 0.0 or point >= 0.0) and (rsel < 0 or sel >= 0):
+                done = 1
         return free, point, nF, sel
 
     @ti.func
@@ -1240,6 +1251,8 @@ class Engine:
         ok = 1
         for u in range(self.pi[3]):
             for i in range(self.nev[w, u]):
+                if ok == 0:
+                    break
                 pp = self.partner[w, u, i]
                 if pp >= 0:
                     ps = pp // C
@@ -1266,18 +1279,37 @@ class Engine:
 
     @ti.func
     def duv_cut(self, w, tc0, tc1, act0, act1, e):
-        """Change of -int v dtau when electron s's path after tc_s is shifted by e (for act_s = 1)."""
+        """Change of -int v dtau when electron s's path after tc_s is shifted by e (for act_s = 1).
+
+        The relative shift vanishes before the earliest active cut and, when both electrons are
+        shifted, after the later cut, so the merged walk over both worldlines covers only the
+        window in between: it starts (binary searches) at the segment that contains the window's
+        start and stops at its end. The terms and their order are those of a walk from tau = 0 to
+        beta (the skipped segments contribute nothing)."""
         beta = self.pf[0]
         res = 0.0
         if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0 or self.pi[5] > 0):
             n0 = self.nev[w, 0]
             n1 = self.nev[w, 1]
-            i0 = 0
-            i1 = 0
-            p0 = self.x0[w, 0]
-            p1 = self.x0[w, 1]
+            tstart = tc0
+            tstop = beta
+            if act0 == 1 and act1 == 1:
+                tstart = ti.min(tc0, tc1)
+                tstop = ti.max(tc0, tc1)
+            elif act1 == 1:
+                tstart = tc1
+            # the state of the full walk at the segment containing tstart: the events at times <= tstart
+            # have been passed, tcur is the latest of them (0 if none)
+            i0 = self.n_before(w, 0, tstart, 1)
+            i1 = self.n_before(w, 1, tstart, 1)
+            p0 = self.pos_before(w, 0, i0)
+            p1 = self.pos_before(w, 1, i1)
             tcur = 0.0
-            while tcur < beta:
+            if i0 > 0:
+                tcur = ti.max(tcur, self.tau[w, 0, i0 - 1])
+            if i1 > 0:
+                tcur = ti.max(tcur, self.tau[w, 1, i1 - 1])
+            while tcur < tstop:
                 nx0, nx1, tn = self.next_times(w, i0, i1)
                 # split [tcur, tn) at the cut times
                 for q in range(3):
@@ -1391,10 +1423,19 @@ class Engine:
                 self.cut_apply(w, s, ins, tc, k, i, e)
 
     @ti.func
+    def near_start(self, w, tref, width):
+        """An index of electron 1's events at or before the first one with |tau - tref| < width
+        (a binary search with a margin; the exact test is applied by the callers' scan)."""
+        return self.n_before(w, 1, tref - 2.0 * width, 0)
+
+    @ti.func
     def count_near(self, w, tref, d, width):
-        """Bare kinks of electron 1 with direction d within |tau - tref| < width."""
+        """Bare kinks of electron 1 with direction d within |tau - tref| < width (a scan over the
+        time window only: tau - tref grows with the index)."""
         c = 0
-        for j in range(self.nev[w, 1]):
+        for j in range(self.near_start(w, tref, width), self.nev[w, 1]):
+            if self.tau[w, 1, j] - tref >= width:
+                break
             if self.kind[w, 1, j] == 0 and self.dirn[w, 1, j] == d and ti.abs(self.tau[w, 1, j] - tref) < width:
                 c += 1
         return c
@@ -1449,11 +1490,12 @@ class Engine:
                     if nc > 0:
                         r = self.randint(w, nc)
                         c = 0
-                        for j in range(self.nev[w, 1]):
+                        for j in range(self.near_start(w, tc0, width), self.nev[w, 1]):
                             if self.kind[w, 1, j] == 0 and self.dirn[w, 1, j] == d and \
                                     ti.abs(self.tau[w, 1, j] - tc0) < width:
                                 if c == r:
                                     i1 = j
+                                    break
                                 c += 1
                         tc1 = self.tau[w, 1, i1]
                         e = -self.unit(d)
