@@ -66,8 +66,8 @@ def main() -> None:
     st = eng.get_state()
     counts = drv.counts()
     names = MOVES[:7]  # the default move set (the opt-in bubble move is not timed)
-    kern = [eng.k_pair, eng.k_link if p["model"] == "bond-peierls" else eng.k_vertex, eng.k_shift, eng.k_swap,
-            eng.k_end, eng.k_cut2, eng.k_translate]
+    model = 0 if p["model"] == "bond-peierls" else 1
+    kern = [lambda c, m=m: eng.k_move(m, c, model) for m in range(len(names))]
     W = args.walkers
     out = {"arch": arch, "cpu_count": os.cpu_count(), "params": {k: p[k] for k in
            ("model", "dim", "L", "beta", "lam", "U", "omega")}, "walkers": W,
