@@ -1375,16 +1375,20 @@ class Engine:
         return self.n_before(w, 1, tref - 2.0 * width, 0)
 
     @ti.func
-    def count_near(self, w, tref, d, width):
+    def count_near(self, w, tref, d, width, rsel):
         """Bare kinks of electron 1 with direction d within |tau - tref| < width (a scan over the
-        time window only: tau - tref grows with the index)."""
+        time window only: tau - tref grows with the index): their number and the index of the
+        ``rsel``-th of them (-1 if none; with ``rsel >= 0`` the scan stops there, the count is then partial)."""
         c = 0
+        sel = -1
         for j in range(self.near_start(w, tref, width), self.nev[w, 1]):
-            if self.tau[w, 1, j] - tref >= width:
+            if self.tau[w, 1, j] - tref >= width or sel >= 0:
                 break
             if self.kind[w, 1, j] == 0 and self.dirn[w, 1, j] == d and ti.abs(self.tau[w, 1, j] - tref) < width:
+                if c == rsel:
+                    sel = j
                 c += 1
-        return c
+        return c, sel
 
     @ti.func
     def move_cut2(self, w):
@@ -1432,17 +1436,9 @@ class Engine:
                     _F, _q, _n, i0 = self.free_scan(w, -1.0, 0, self.randint(w, nF))
                     d = self.dirn[w, 0, i0]
                     tc0 = self.tau[w, 0, i0]
-                    nc = self.count_near(w, tc0, d, width)
+                    nc, _s = self.count_near(w, tc0, d, width, -1)
                     if nc > 0:
-                        r = self.randint(w, nc)
-                        c = 0
-                        for j in range(self.near_start(w, tc0, width), self.nev[w, 1]):
-                            if self.kind[w, 1, j] == 0 and self.dirn[w, 1, j] == d and \
-                                    ti.abs(self.tau[w, 1, j] - tc0) < width:
-                                if c == r:
-                                    i1 = j
-                                    break
-                                c += 1
+                        _c, i1 = self.count_near(w, tc0, d, width, self.randint(w, nc))
                         tc1 = self.tau[w, 1, i1]
                         e = -self.unit(d)
                         k = d
@@ -1453,13 +1449,14 @@ class Engine:
         if valid == 1:
             dS = self.duv_cut(w, tc0, tc1, 1, 1, e)
             if ins == 1:
-                nc_new = self.count_near(w, tc0, k, width) + 1
+                nc_new, _s = self.count_near(w, tc0, k, width, -1)
+                nc_new += 1
                 ratio = t * t * ti.exp(dS) * F * 2.0 * width * (2 * dim) / ((nF + 1) * nc_new)
                 if self.accept(w, ratio, 10):
                     self.cut_apply(w, 0, 1, tc0, k, 0, e)
                     self.cut_apply(w, 1, 1, tc1, k, 0, e)
             else:
-                nc = self.count_near(w, tc0, k, width)
+                nc, _s = self.count_near(w, tc0, k, width, -1)
                 ratio = (nF * nc) / (t * t * F * 2.0 * width * (2 * dim)) * ti.exp(dS)
                 if self.accept(w, ratio, 11):
                     self.cut_apply(w, 0, 0, tc0, k, i0, e)
