@@ -37,7 +37,7 @@ from bpcore.qmc.model import MODELS, coupling, lam_from_coupling, validate
 from bpcore.stats import Estimate, estimate, jackknife
 
 __all__ = ["run", "cached_run", "Result", "MODELS", "coupling", "lam_from_coupling", "validate",
-           "binding_energy", "RUN_FIELDS", "NotEquilibratedWarning"]
+           "binding_energy", "RUN_FIELDS", "NotEquilibratedWarning", "PAIR_L0_ETA", "PAIR_L0_MOVES_BOND_PEIERLS"]
 
 # |drift_sigma| above which run() warns that the run has not equilibrated
 DRIFT_WARN = 3.0
@@ -49,8 +49,19 @@ class NotEquilibratedWarning(UserWarning):
 
 # run-length fields: not part of a stored result's key
 RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
-ALGO_DEFAULTS = dict(n_bins=64, eta=0.5, therm=None, n_steps=None, capacity=None, block_sweeps=None,
+ALGO_DEFAULTS = dict(n_bins=64, eta=None, therm=None, n_steps=None, capacity=None, block_sweeps=None,
                      move_probs=None, cut_width=0.5, r_max=12, clone=1, pre_therm=0, relative_winding=True)
+
+
+# Defaults for a pair on the unbounded lattice (L = 0), chosen with bench/qmc_mixing.py at the reference
+# point (2D bond-Peierls, t/Omega = 1, lambda = 1, U = 8, beta = 20; numbers in book/qmc.md). With
+# eta = 0.5 a chain spends ~80 % of its sweeps at m = D_0 - D_1 != 0 (not measured), and how much varies
+# strongly from chain to chain, which dominates the error of m*; eta = 0.1 measures ~65 % of the sweeps.
+# The bond-Peierls mix favours the cheap kink-pair and shift moves: the winding mixes as fast per sweep
+# as with the general mix, at half the cost of a sweep. Rings keep eta = 0.5 and the general mix (the
+# settings validated against ED there, and the keys of the stored ring runs).
+PAIR_L0_ETA = 0.1
+PAIR_L0_MOVES_BOND_PEIERLS = (0.5, 0.1, 0.3, 0.05, 0.03, 0.02, 0.02)
 
 
 def _default_walkers(arch: str) -> int:
@@ -186,6 +197,9 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
         raise ValueError(f"unknown QMC option(s): {sorted(unknown)}")
     a = {k: algorithmic.get(k, v) for k, v in ALGO_DEFAULTS.items()}
     check_number("n_bins", a["n_bins"], minimum=2, integer=True)
+    pair_l0 = p["electrons"] == 2 and p["L"] == 0
+    if a["eta"] is None:
+        a["eta"] = PAIR_L0_ETA if pair_l0 else 0.5
     check_number("eta", a["eta"], minimum=0, maximum=1, strict_min=True, strict_max=True)
     if n_walkers is not None:
         check_number("n_walkers", n_walkers, minimum=1, integer=True)
@@ -208,6 +222,10 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
     check_number("r_max", a["r_max"], minimum=0, integer=True)
     a["r_max"] = int(a["r_max"])
     a["cut_width"] = float(a["cut_width"])
+    if a["move_probs"] is None and pair_l0 and p["model"] == "bond-peierls":
+        a["move_probs"] = list(PAIR_L0_MOVES_BOND_PEIERLS)
+        if d == 1:
+            a["move_probs"][3] = 0.0  # no swap move in 1D
     if a["move_probs"] is None:
         two = p["electrons"] == 2
         a["move_probs"] = [0.3, 0.25, 0.2, 0.1 if d > 1 else 0.0, 0.15, 0.15 if two else 0.0, 0.05 if two else 0.0]
@@ -243,12 +261,13 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
     independent chains (default 2048 on CPU). ``checkpoint``: path of a ``.npz`` file written atomically
     after blocks; an existing checkpoint with the same parameters is resumed (same seed -> same bins as
     an uninterrupted run). Algorithmic options: ``n_bins`` (target number of bins, 64), ``eta``
-    (extended-ensemble factor, 0.5), ``relative_winding`` (True: sum over the relative winding of the
+    (extended-ensemble factor: 0.1 for a pair on ``L = 0``, else 0.5), ``relative_winding`` (True: sum over the relative winding of the
     two worldlines around a ring, the full K = 0 trace; False: only the sector of zero relative
     winding, compared with :func:`bpcore.ed.winding_sector_thermal`; no effect on ``L = 0``),
     ``therm`` (thermalisation sweeps), ``n_steps``, ``capacity``,
     ``block_sweeps``, ``move_probs`` (relative attempt weights of pair, line, shift, swap, end, cut2,
-    translate and, optionally, an 8th: the bond-Peierls "bubble" move, off by default), and the warm start ``pre_therm``/``clone``: thermalise
+    translate and, optionally, an 8th: the bond-Peierls "bubble" move, off by default; a bond-Peierls
+    pair on ``L = 0`` defaults to ``PAIR_L0_MOVES_BOND_PEIERLS``), and the warm start ``pre_therm``/``clone``: thermalise
     n_walkers/clone chains for ``pre_therm`` sweeps, copy each ``clone`` times, then ``therm``
     sweeps on all chains (cheaper than thermalising every chain from empty worldlines).
     """
