@@ -4,10 +4,11 @@ Prints (JSON) the compile time, proposed updates per second per CPU core, and th
 to reach a target relative error on the bipolaron mass at the reference point of issue 3:
 2D bond-Peierls, t/Omega = 1, lambda = 1, U = 8t (unbounded lattice), beta = 20 by default.
 
-    BPCORE_ARCH=cpu python bench/qmc_throughput.py [--beta 20] [--walkers 64] [--therm 10000] [--sweeps 10000]
+    BPCORE_ARCH=cpu python bench/qmc_throughput.py [--beta 20] [--walkers 64] [--therm 20000] [--sweeps 10000]
 
-The defaults thermalise each of 64 independent chains for 10^4 sweeps from empty worldlines: at this
-point the pair needs about 8000 sweeps to relax (``bench/qmc_relaxation.py``, table in book/qmc.md),
+The defaults thermalise each of 64 independent chains for 2 x 10^4 sweeps from empty worldlines: at
+this point the pair needs 10^4 sweeps or more to relax (``bench/qmc_relaxation.py``, table in
+book/qmc.md; with 10^4 the drift check still fails for some seeds),
 and a warm start from fewer chains copied ``--clone`` times does not shorten that, because the copies
 share the unrelaxed slow mode. Thermalisation (``--pre-therm`` sweeps on n_walkers/``--clone`` chains, then ``--therm`` sweeps on all
 chains) is timed apart from sampling. The CPU time to the target error is the thermalisation CPU time
@@ -33,7 +34,7 @@ def main() -> None:
     ap.add_argument("--lam", type=float, default=1.0)
     ap.add_argument("--U", type=float, default=8.0)
     ap.add_argument("--sweeps", type=int, default=10000, help="measured sweeps per chain")
-    ap.add_argument("--therm", type=int, default=10000, help="thermalisation sweeps on all chains")
+    ap.add_argument("--therm", type=int, default=20000, help="thermalisation sweeps on all chains")
     ap.add_argument("--pre-therm", type=int, default=0, help="warm start: sweeps on n_walkers/clone chains")
     ap.add_argument("--clone", type=int, default=1, help="warm start: copies per pre-thermalised chain")
     ap.add_argument("--target", type=float, default=0.01, help="target relative error on m*")
