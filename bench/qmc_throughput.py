@@ -4,11 +4,12 @@ Prints (JSON) the compile time, proposed updates per second per CPU core, and th
 to reach a target relative error on the bipolaron mass at the reference point of issue 3:
 2D bond-Peierls, t/Omega = 1, lambda = 1, U = 8t (unbounded lattice), beta = 20 by default.
 
-    BPCORE_ARCH=cpu python bench/qmc_throughput.py [--beta 20] [--walkers 64] [--therm 20000] [--sweeps 10000]
+    BPCORE_ARCH=cpu python bench/qmc_throughput.py [--beta 20] [--walkers 64] [--therm 10000] [--sweeps 10000] [--seed 1]
 
-The defaults thermalise each of 64 independent chains for 2 x 10^4 sweeps from empty worldlines: at
-this point the pair needs 10^4 sweeps or more to relax (``bench/qmc_relaxation.py``, table in
-book/qmc.md; with 10^4 the drift check still fails for some seeds),
+The defaults thermalise each of 64 independent chains for 10^4 sweeps from empty worldlines, the first
+quarter of them inside the thermalisation wall (``therm_r_max``, default for this point): without the
+wall the pair needs 10^4-2 x 10^4 sweeps to relax, with it about 4500 (``bench/qmc_relaxation.py``,
+``bench/qmc_therm_wall.py``, tables in book/qmc.md),
 and a warm start from fewer chains copied ``--clone`` times does not shorten that, because the copies
 share the unrelaxed slow mode. Thermalisation (``--pre-therm`` sweeps on n_walkers/``--clone`` chains, then ``--therm`` sweeps on all
 chains) is timed apart from sampling. The CPU time to the target error is the thermalisation CPU time
@@ -34,18 +35,21 @@ def main() -> None:
     ap.add_argument("--lam", type=float, default=1.0)
     ap.add_argument("--U", type=float, default=8.0)
     ap.add_argument("--sweeps", type=int, default=10000, help="measured sweeps per chain")
-    ap.add_argument("--therm", type=int, default=20000, help="thermalisation sweeps on all chains")
+    ap.add_argument("--therm", type=int, default=10000, help="thermalisation sweeps on all chains")
     ap.add_argument("--pre-therm", type=int, default=0, help="warm start: sweeps on n_walkers/clone chains")
     ap.add_argument("--clone", type=int, default=1, help="warm start: copies per pre-thermalised chain")
     ap.add_argument("--target", type=float, default=0.01, help="target relative error on m*")
     ap.add_argument("--walkers", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--therm-r-max", type=int, default=None, help="thermalisation wall (default: run()'s)")
     args = ap.parse_args()
 
     from bpcore import backend, qmc
 
     arch = backend.init()
     kw = dict(model="bond-peierls", dim=2, L=0, electrons=2, beta=args.beta, omega=1.0, lam=args.lam, U=args.U,
-              seed=1, n_walkers=args.walkers, progress=False, pre_therm=args.pre_therm, clone=args.clone)
+              seed=args.seed, n_walkers=args.walkers, progress=False, pre_therm=args.pre_therm, clone=args.clone,
+              therm_r_max=args.therm_r_max)
     # compile (and warm up) on a tiny run with the same shapes
     t0 = time.perf_counter()
     warm = qmc.run(**{**kw, "pre_therm": min(args.pre_therm, 1)}, sweeps=2, therm=1, n_bins=2)

@@ -76,6 +76,40 @@ def test_pair_defaults_on_unbounded_lattice_only():
         res(eta=1.5)
 
 
+def test_thermalisation_wall_defaults_and_errors():
+    """therm_r_max: on by default (PAIR_L0_THERM_R_MAX) for a bond-Peierls pair on L = 0 only; off it
+    stays out of the store key; impossible settings are refused naming the parameter."""
+    from bpcore.qmc import PAIR_L0_THERM_R_MAX, resolve_params
+
+    def res(**kw):
+        base = dict(model="bond-peierls", dim=2, L=0, electrons=2, beta=5.0, omega=1.0, lam=0.5)
+        return resolve_params(**{**base, **kw})
+
+    assert res()["therm_r_max"] == PAIR_L0_THERM_R_MAX
+    for kw in (dict(model="holstein"), dict(L=4), dict(electrons=1), dict(therm_r_max=0)):
+        assert "therm_r_max" not in res(**kw), kw
+    with pytest.raises(ValueError, match="therm_r_max"):
+        res(therm_r_max=-1)
+    with pytest.raises(ValueError, match="therm_r_max"):
+        res(therm_r_max=13)  # wider than r_max = 12
+    with pytest.raises(ValueError, match="therm_r_max"):
+        res(L=4, therm_r_max=2)
+
+
+def test_thermalisation_wall_is_released_for_sampling():
+    """A nearly free 1D pair (lambda = 0.1, U = 8) thermalised with the wall |r| <= 1 for the first
+    quarter of its thermalisation must be measured without it: with the wall still in place R^2 could
+    not exceed 1, while the released pair spreads over the r_max = 12 box (R^2 of several tens)."""
+    kw = dict(model="bond-peierls", dim=1, L=0, electrons=2, beta=4.0, omega=1.0, lam=0.1, U=8.0, seed=2,
+              sweeps=200, therm=400, n_bins=8, n_walkers=64, progress=False)
+    r = run(**kw, therm_r_max=1)
+    assert r.params["therm_r_max"] == 1 and r.r2.mean > 5.0
+    off = run(**kw, therm_r_max=0)
+    assert "therm_r_max" not in off.params
+    # same ensemble once released (seed 2: 47.5(16) against 46.6(10))
+    assert abs(r.r2.mean - off.r2.mean) < 4 * math.hypot(r.r2.err, off.r2.err)
+
+
 def test_needs_run_length_and_known_options():
     with pytest.raises(ValueError, match="sweeps"):
         qmc.run("holstein", 1, 0, 1, 5.0, 1.0, 0.5)

@@ -198,16 +198,25 @@ class Driver:
                 if eng is None:
                     eng = self._fresh_engine(bs)
                     self._save(eng, ck)
-                # thermalisation in blocks of bs sweeps (no measurements)
+                # thermalisation in blocks of bs sweeps (no measurements); with therm_r_max the first
+                # quarter of it runs with the tighter wall (any dynamics may thermalise)
+                n_wall = therm // 4 if p.get("therm_r_max") else 0
                 while ck["therm_done"] < therm or (
                         therm_time is not None and time.perf_counter() - t_start < therm_time):
                     n = bs if ck["therm_done"] >= therm else min(bs, therm - ck["therm_done"])
+                    walled = ck["therm_done"] < n_wall
+                    if walled:
+                        n = min(n, n_wall - ck["therm_done"])
+                    if n_wall:
+                        eng.set_r_max(p["therm_r_max"] if walled else p["r_max"])
                     tb = time.perf_counter()
                     self._block(eng, n, 0)
                     if compile_s is None:
                         compile_s = time.perf_counter() - tb
                     ck["therm_done"] += n
                     self._save(eng, ck)
+                if n_wall:
+                    eng.set_r_max(p["r_max"])
                 t_sample = time.perf_counter()
                 therm_wall = t_sample - t0
                 done_here = 0

@@ -129,6 +129,12 @@ class Engine:
     def reset(self):
         self._reset()
 
+    def set_r_max(self, r_max: int):
+        """Change the wall on the pair's size (unbounded lattice) without touching the chains."""
+        pi = self.pi.to_numpy()
+        pi[5] = int(r_max)
+        self.pi.from_numpy(pi)
+
     def get_state(self) -> dict:
         return {name: getattr(self, name).to_numpy() for name in self.STATE}
 
