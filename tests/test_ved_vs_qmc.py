@@ -20,6 +20,23 @@ The VED side is confirmed independently by exact diagonalisation on rings (tests
 test_bipolaron_vs_ring_ed: Holstein N = 8 gives −8.76939, bond-Peierls N = 10 gives −8.50497), so the
 disagreement (QMC energies too high, R² too large and growing with β) points at the two-electron
 sector of the QMC on the unbounded lattice.
+
+Re-run on 2026-12-04 (after the line-free cut moves, η = 0.1 and, for bond-Peierls, the
+thermalisation wall of a pair on L = 0), seed 7, 256 chains, 4000 thermalisation + 4000 measured
+sweeps, 32 bins (the settings below; 3-8 minutes per point on 2 cores) — consistent now:
+
+  model, Ω, λ, β          QMC E           m*           R²             (deviation from VED in σ)
+  Holstein 1, 0.5, 40     −5.4252(21)     2.667(12)    1.414(13)      −0.3, +0.5, −1.2
+  Holstein 3, 1.0, 20     −8.7662(43)     5.231(22)    0.2239(15)     +0.8, −1.9, +2.3
+  bond-P.  1, 0.5, 40     −5.8209(29)     1.655(22)    2.313(16)      +0.2, +0.3, +0.2
+  bond-P.  3, 1.0, 20     −8.5221(59)     0.9416(100)  1.4187(42)     −3.1, +0.7, −1.2
+
+The −3.1σ of the last energy is below the VED value of the largest basis (generation 9); VED is
+variational, its energy falls as the basis grows (the test allows the last change), so this is where
+the VED side is least converged.
+
+(The earlier version of this test ran for a 120 s time limit with 2048 chains, i.e. 1000
+thermalisation and only 20 measured sweeps in 2 bins; it passed too, but with errors from 2 bins.)
 """
 import os
 
@@ -30,6 +47,7 @@ from bpcore import ved
 pytestmark = pytest.mark.skipif(os.environ.get("BPCORE_SLOW_TESTS") != "1",
                                 reason="slow cross-check: set BPCORE_SLOW_TESTS=1")
 
+RUN = dict(n_walkers=256, therm=4000, sweeps=4000, n_bins=32)
 POINTS = [  # model, omega, lam, U, beta, VED generations (last two compared)
     ("holstein", 1.0, 0.5, 0.0, 40.0, (12, 14)),
     ("holstein", 3.0, 1.0, 0.0, 20.0, (12, 14)),
@@ -43,7 +61,7 @@ def test_bipolaron_ved_vs_qmc(model, omega, lam, U, beta, gens):
     from bpcore import qmc
 
     a, b = (ved.solve(model, 2, omega, lam, U=U, generations=G) for G in gens)
-    q = qmc.run(model, 1, 0, 2, beta, omega, lam, U=U, seed=7, time_limit=120, progress=False)
+    q = qmc.run(model, 1, 0, 2, beta, omega, lam, U=U, seed=7, progress=False, **RUN)
     dE, dm = abs(b["energy"] - a["energy"]), abs(b["mass"] - a["mass"])
     assert abs(q.energy.mean - b["energy"]) < 4 * q.energy.err + dE
     assert abs(q.mass.mean - b["mass"]) < 4 * q.mass.err + dm
