@@ -14,8 +14,8 @@ same beta) with the deviation in units of the largest block error.
 (the case quoted in book/qmc.md; about 10 minutes on 2 cores). ``--N 0`` is the unbounded lattice
 (no relative winding, no ED); ``--dim`` 1-3. The reference point of issue 3 (also in book/qmc.md):
 
-    python bench/qmc_relaxation.py --dim 2 --N 0 --beta 20 --lam 1 --U 8 --walkers 64 --sweeps 24000 \
-        --bins 48 --discard 12000
+    python bench/qmc_relaxation.py --dim 2 --N 0 --beta 20 --lam 1 --U 8 --walkers 128 --sweeps 30000 \
+        --bins 60 --discard 15000
 """
 from __future__ import annotations
 

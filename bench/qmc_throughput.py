@@ -9,10 +9,10 @@ to reach a target relative error on the bipolaron mass at the reference point of
 The defaults thermalise each of 64 independent chains for 10^4 sweeps from empty worldlines, the first
 quarter of them inside the thermalisation wall (``therm_r_max``, default for this point): without the
 wall the pair needs 10^4-2 x 10^4 sweeps to relax, with it about 4500 (``bench/qmc_relaxation.py``,
-``bench/qmc_therm_wall.py``, tables in book/qmc.md),
-and a warm start from fewer chains copied ``--clone`` times does not shorten that, because the copies
-share the unrelaxed slow mode. Thermalisation (``--pre-therm`` sweeps on n_walkers/``--clone`` chains, then ``--therm`` sweeps on all
-chains) is timed apart from sampling. The CPU time to the target error is the thermalisation CPU time
+``bench/qmc_therm_wall.py``, tables in book/qmc.md), and a warm start from fewer chains copied
+``--clone`` times does not shorten that, because the copies share the unrelaxed slow mode.
+Thermalisation (``--pre-therm`` sweeps on n_walkers/``--clone`` chains, then ``--therm`` sweeps on
+all chains) is timed apart from sampling. The CPU time to the target error is the thermalisation CPU time
 plus the sampling CPU time scaled by (error / target)^2.
 """
 from __future__ import annotations

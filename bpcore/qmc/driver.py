@@ -199,7 +199,8 @@ class Driver:
                     eng = self._fresh_engine(bs)
                     self._save(eng, ck)
                 # thermalisation in blocks of bs sweeps (no measurements); with therm_r_max the first
-                # quarter of it runs with the tighter wall (any dynamics may thermalise)
+                # quarter of it runs with the tighter wall (any dynamics may thermalise); every later
+                # block restores r_max, so sampling (and a resumed run) always has the normal wall
                 n_wall = therm // 4 if p.get("therm_r_max") else 0
                 while ck["therm_done"] < therm or (
                         therm_time is not None and time.perf_counter() - t_start < therm_time):
@@ -215,8 +216,6 @@ class Driver:
                         compile_s = time.perf_counter() - tb
                     ck["therm_done"] += n
                     self._save(eng, ck)
-                if n_wall:
-                    eng.set_r_max(p["r_max"])
                 t_sample = time.perf_counter()
                 therm_wall = t_sample - t0
                 done_here = 0
