@@ -792,44 +792,69 @@ class Engine:
         return ok
 
     @ti.func
-    def cand(self, w, sa, ia, target):
-        """Sum over bare partner candidates (direct and wrapped) of exp(-Omega l); with
-        target >= 0 instead the first candidate at which the running sum exceeds target (the scan
-        stops there).
-        (Same tests as ``line_ok``, with kink A's bond computed once.)"""
+    def line_weights(self, w, sa, pa, ta, sc, pc, tc):
+        """exp(-Omega l) of the direct (w0) and the wrapped (w1, through tau = beta) line between
+        kink (sa, time ta, bond at pa) and a kink of electron sc (time tc, bond at pc) on the same
+        axis; 0 where the bonds do not match (same tests as ``line_ok``)."""
         beta = self.pf[0]
         om = self.pf[1]
+        dt = ti.abs(ta - tc)
+        sh = self.D[w, sc]
+        if ta < tc:
+            sh = -self.D[w, sa]
+        w0 = 0.0
+        w1 = 0.0
+        if self.same_site(pa, pc):
+            w0 = ti.exp(-om * dt)
+        if self.same_site(pa, pc + sh):
+            w1 = ti.exp(-om * (beta - dt))
+        return w0, w1
+
+    @ti.func
+    def cand(self, w, sa, ia, sb, ib, pick):
+        """One scan over the bare kinks. za: the sum over kink A's partner candidates (bare kinks
+        on A's bond, direct and through tau = beta) of exp(-Omega l); zb: the same for kink B when
+        sb >= 0 (the unlink move needs both); with ``pick = 1`` also one of A's candidates
+        (cs, ci, cw: electron, index, wrapped) drawn with probability weight / za by weighted
+        reservoir sampling (one random number per candidate, so no second scan)."""
         pa, axa = self.site_key(w, sa, ia)
         ta = self.tau[w, sa, ia]
-        z = 0.0
+        pb = pa
+        axb = -2
+        tb = 0.0
+        if sb >= 0:
+            pb, axb = self.site_key(w, sb, ib)
+            tb = self.tau[w, sb, ib]
+        za = 0.0
+        zb = 0.0
         cs = -1
         ci = -1
         cw = 0
-        for sb in range(self.pi[3]):
-            for ib in range(self.nev[w, sb]):
-                if cs >= 0:
-                    break  # the candidate is chosen (z is then a partial sum)
-                db = self.dirn[w, sb, ib]
-                if (sb != sa or ib != ia) and self.kind[w, sb, ib] == 0 and db >= 0 and db // 2 == axa:
-                    pb, axb = self.site_key(w, sb, ib)
-                    tb = self.tau[w, sb, ib]
-                    dt = ti.abs(ta - tb)
-                    sh = self.D[w, sb]
-                    if ta < tb:
-                        sh = -self.D[w, sa]
-                    for x in range(2):
-                        shx = ti.Vector([0, 0, 0])
-                        l = dt
-                        if x == 1:
-                            shx = sh
-                            l = beta - dt
-                        if self.same_site(pa, pb + shx):
-                            z += ti.exp(-om * l)
-                            if target >= 0.0 and cs < 0 and z > target:
-                                cs = sb
-                                ci = ib
-                                cw = x
-        return z, cs, ci, cw
+        for sc in range(self.pi[3]):
+            for ic in range(self.nev[w, sc]):
+                dc = self.dirn[w, sc, ic]
+                if self.kind[w, sc, ic] == 0 and dc >= 0:
+                    ax = dc // 2
+                    if ax == axa or ax == axb:
+                        pc, _ax = self.site_key(w, sc, ic)
+                        tc = self.tau[w, sc, ic]
+                        if ax == axa and (sc != sa or ic != ia):
+                            w0, w1 = self.line_weights(w, sa, pa, ta, sc, pc, tc)
+                            for x in range(2):
+                                wx = w0
+                                if x == 1:
+                                    wx = w1
+                                if wx > 0.0:
+                                    za += wx
+                                    if pick == 1:
+                                        if self.rand(w) * za < wx:
+                                            cs = sc
+                                            ci = ic
+                                            cw = x
+                        if ax == axb and (sc != sb or ic != ib):
+                            v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
+                            zb += v0 + v1
+        return za, zb, cs, ci, cw
 
     @ti.func
     def pick_linked(self, w, r):
@@ -916,45 +941,27 @@ class Engine:
                 self.kind[w, sb, ib] = 0
                 nb = self.count_bare(w) + 2  # this line's two ends count as bare
                 valid = 2
-        za = 0.0
-        zb = 0.0
-        if valid > 0:
-            for q in range(3):
-                if valid == 1 or q != 1:
-                    sx = sa
-                    ix = ia
-                    target = -1.0
-                    if q == 1:
-                        target = self.rand(w) * za
-                    if q == 2:
-                        sx = sb
-                        ix = ib
-                    if q != 2 or valid == 2 or sb >= 0:
-                        zz, cs, ci, cw = self.cand(w, sx, ix, target)
-                        if q == 0:
-                            za = zz
-                        elif q == 1:
-                            sb = cs
-                            ib = ci
-                            wr = cw
-                        else:
-                            zb = zz
-            if valid == 1:
-                if sb >= 0 and za > 0.0 and zb > 0.0:
+        if valid == 1:
+            # A's partner B drawn in the scan that sums A's candidates; then B's candidates
+            za, _zb, sb, ib, wr = self.cand(w, sa, ia, -1, 0, 1)
+            if sb >= 0 and za > 0.0:
+                zb, _z, _s, _i, _x = self.cand(w, sb, ib, -1, 0, 0)
+                if zb > 0.0:
                     ratio = a2t2 * nb / ((nl + 1) * (1.0 / za + 1.0 / zb))
                     if self.accept(w, ratio, 2):
                         self.set_line(w, sa, ia, sb, ib, wr)
+        elif valid == 2:
+            za, zb, _s, _i, _x = self.cand(w, sa, ia, sb, ib, 0)
+            ratio = (nl * (1.0 / za + 1.0 / zb)) / (a2t2 * nb)
+            if self.accept(w, ratio, 3):
+                self.partner[w, sa, ia] = -1
+                self.partner[w, sb, ib] = -1
+                self.wrap[w, sa, ia] = 0
+                self.wrap[w, sb, ib] = 0
+                self.nlines[w] = nl - 1
             else:
-                ratio = (nl * (1.0 / za + 1.0 / zb)) / (a2t2 * nb)
-                if self.accept(w, ratio, 3):
-                    self.partner[w, sa, ia] = -1
-                    self.partner[w, sb, ib] = -1
-                    self.wrap[w, sa, ia] = 0
-                    self.wrap[w, sb, ib] = 0
-                    self.nlines[w] = nl - 1
-                else:
-                    self.kind[w, sa, ia] = 1
-                    self.kind[w, sb, ib] = 1
+                self.kind[w, sa, ia] = 1
+                self.kind[w, sb, ib] = 1
 
     @ti.func
     def move_vertex_line(self, w):
