@@ -58,19 +58,24 @@ def test_relative_winding_flag_checked_and_kept_out_of_default_key():
 def test_pair_defaults_on_unbounded_lattice_only():
     """The unbounded-lattice pair gets its own eta and (bond-Peierls) move mix; rings and single
     electrons keep the settings validated against ED there (and the keys of the stored runs)."""
-    from bpcore.qmc import PAIR_L0_ETA, PAIR_L0_MOVES_BOND_PEIERLS, resolve_params
+    from bpcore.qmc import (PAIR_L0_CUT_WIDTH_BOND_PEIERLS, PAIR_L0_ETA, PAIR_L0_ETA_BOND_PEIERLS,
+                            PAIR_L0_MOVES_BOND_PEIERLS, resolve_params)
 
     def res(**kw):
         base = dict(model="bond-peierls", dim=2, L=0, electrons=2, beta=5.0, omega=1.0, lam=0.5)
         return resolve_params(**{**base, **kw})
 
     p = res()
-    assert p["eta"] == PAIR_L0_ETA and p["move_probs"] == list(PAIR_L0_MOVES_BOND_PEIERLS)
+    assert p["eta"] == PAIR_L0_ETA_BOND_PEIERLS and p["move_probs"] == list(PAIR_L0_MOVES_BOND_PEIERLS)
+    assert p["cut_width"] == PAIR_L0_CUT_WIDTH_BOND_PEIERLS
     assert res(dim=1)["move_probs"][3] == 0.0  # no swap move in 1D
-    assert res(L=4)["eta"] == 0.5 and res(L=4)["move_probs"][0] == 0.3
-    assert res(electrons=1)["eta"] == 0.5
+    assert res(L=4)["eta"] == 0.5 and res(L=4)["move_probs"][0] == 0.3 and res(L=4)["cut_width"] == 0.5
+    assert res(electrons=1)["eta"] == 0.5 and res(electrons=1)["cut_width"] == 0.5
     h = res(model="holstein")
-    assert h["eta"] == PAIR_L0_ETA and h["move_probs"][:2] == [0.3, 0.25]
+    assert h["eta"] == PAIR_L0_ETA and h["move_probs"][:2] == [0.3, 0.25] and h["cut_width"] == 0.5
+    assert res(cut_width=0.7)["cut_width"] == 0.7
+    with pytest.raises(ValueError, match="cut_width"):
+        res(cut_width=-1.0)
     assert res(eta=0.3)["eta"] == 0.3
     with pytest.raises(ValueError, match="eta"):
         res(eta=1.5)
@@ -356,7 +361,7 @@ def test_free_pair_zero_winding_sector_bessel():
     ("bond-peierls", 3.0, dict(sweeps=1500, therm=1500, move_probs=MOVES_WITH_BUBBLE)),
     # the settings used for a pair on the unbounded lattice, where likewise only m = 0 is physical
     ("bond-peierls", 3.0, dict(sweeps=1500, therm=3000, move_probs=list(qmc.PAIR_L0_MOVES_BOND_PEIERLS),
-                               eta=qmc.PAIR_L0_ETA)),
+                               eta=qmc.PAIR_L0_ETA_BOND_PEIERLS, cut_width=qmc.PAIR_L0_CUT_WIDTH_BOND_PEIERLS)),
 ])
 def test_zero_winding_sector_with_phonons_and_u_vs_ed(model, beta, kw):
     """Two electrons with phonons AND on-site U in the sector of zero relative winding (relative_winding

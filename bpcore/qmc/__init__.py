@@ -37,7 +37,8 @@ from bpcore.qmc.model import MODELS, coupling, lam_from_coupling, validate
 from bpcore.stats import Estimate, estimate, jackknife
 
 __all__ = ["run", "cached_run", "Result", "MODELS", "coupling", "lam_from_coupling", "validate",
-           "binding_energy", "RUN_FIELDS", "NotEquilibratedWarning", "PAIR_L0_ETA", "PAIR_L0_MOVES_BOND_PEIERLS",
+           "binding_energy", "RUN_FIELDS", "NotEquilibratedWarning", "PAIR_L0_ETA", "PAIR_L0_ETA_BOND_PEIERLS",
+           "PAIR_L0_MOVES_BOND_PEIERLS", "PAIR_L0_CUT_WIDTH_BOND_PEIERLS",
            "PAIR_L0_THERM_R_MAX"]
 
 # |drift_sigma| above which run() warns that the run has not equilibrated
@@ -51,25 +52,31 @@ class NotEquilibratedWarning(UserWarning):
 # run-length fields: not part of a stored result's key
 RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
 ALGO_DEFAULTS = dict(n_bins=64, eta=None, therm=None, n_steps=None, capacity=None, block_sweeps=None,
-                     move_probs=None, cut_width=0.5, r_max=12, clone=1, pre_therm=0, relative_winding=True,
+                     move_probs=None, cut_width=None, r_max=12, clone=1, pre_therm=0, relative_winding=True,
                      therm_r_max=None)
 
 
 # Defaults for a pair on the unbounded lattice (L = 0), chosen with bench/qmc_mixing.py at the reference
-# point (2D bond-Peierls, t/Omega = 1, lambda = 1, U = 8, beta = 20; numbers in book/qmc.md). With
-# eta = 0.5 a chain spends ~2/3 of its sweeps at m = D_0 - D_1 != 0 (not measured); eta = 0.1 measures
-# ~3/4 of them and halves the CPU time to a given error on m*. The bond-Peierls mix favours the cheap
-# kink-pair and shift moves: a sweep costs less than half as much, the error of m* per CPU-second is the
-# same as with the general mix (fewer cut moves offset the cheaper sweep), and N_ph and E converge
-# 2-4 times faster per CPU-second. Rings keep eta = 0.5 and the general mix (the settings validated
-# against ED there, and the keys of the stored ring runs).
+# point (2D bond-Peierls, t/Omega = 1, lambda = 1, U = 8, beta = 20; numbers in book/qmc.md). Only
+# m = D_0 - D_1 = 0 is physical there: eta = 0.5 leaves ~2/3 of the sweeps unmeasured, eta = 0.1 ~1/4
+# and eta = 0.02 (bond-Peierls) ~1/12. The mass comes from the pair's displacement Delta R, which only the
+# cut moves change, and only at times not covered by a phonon line (~2 % of [0, beta) at the reference
+# point); the bond-Peierls mix therefore spends its attempts on the cheap kink-pair and shift moves that
+# reshape the phonon cloud and on the pair cut (cut2), whose window |tc_1 - tc_0| < cut_width = 1
+# (0.5 before) is accepted more often. Against the previous mix (0.5, 0.1, 0.3, 0.05, 0.03, 0.02, 0.02),
+# eta = 0.1, cut_width = 0.5 this cuts the CPU time to 1 % on m* from ~800-930 to ~290-320 CPU-s. Rings keep
+# eta = 0.5 and the general mix (the settings validated against ED there, and the keys of the stored ring
+# runs); the Holstein pair on L = 0 keeps eta = 0.1 and the general mix (not tuned).
 PAIR_L0_ETA = 0.1
+PAIR_L0_ETA_BOND_PEIERLS = 0.02
+PAIR_L0_MOVES_BOND_PEIERLS = (0.5, 0.1, 0.3, 0.05, 0.02, 0.08, 0.02)
+PAIR_L0_CUT_WIDTH_BOND_PEIERLS = 1.0
+CUT_WIDTH = 0.5
 # Thermalisation of a bond-Peierls pair on L = 0 starts with a tighter wall |r_up - r_dn|_inf <= 2 for
 # the first quarter of the thermalisation sweeps, so that the two electrons build their shared phonon
 # cloud instead of first wandering apart (empty worldlines feel only U). Measured at the reference point
 # (book/qmc.md): equilibrium after ~4500 sweeps instead of ~10^4. Sampling always uses r_max.
 PAIR_L0_THERM_R_MAX = 2
-PAIR_L0_MOVES_BOND_PEIERLS = (0.5, 0.1, 0.3, 0.05, 0.03, 0.02, 0.02)
 
 
 def _default_walkers(arch: str) -> int:
@@ -206,8 +213,9 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
     a = {k: algorithmic.get(k, v) for k, v in ALGO_DEFAULTS.items()}
     check_number("n_bins", a["n_bins"], minimum=2, integer=True)
     pair_l0 = p["electrons"] == 2 and p["L"] == 0
+    bp_pair_l0 = pair_l0 and p["model"] == "bond-peierls"
     if a["eta"] is None:
-        a["eta"] = PAIR_L0_ETA if pair_l0 else 0.5
+        a["eta"] = (PAIR_L0_ETA_BOND_PEIERLS if bp_pair_l0 else PAIR_L0_ETA) if pair_l0 else 0.5
     check_number("eta", a["eta"], minimum=0, maximum=1, strict_min=True, strict_max=True)
     if n_walkers is not None:
         check_number("n_walkers", n_walkers, minimum=1, integer=True)
@@ -226,6 +234,8 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
     check_number("clone", a["clone"], minimum=1, integer=True)
     check_number("pre_therm", a["pre_therm"], minimum=0, integer=True)
     a["clone"], a["pre_therm"] = int(a["clone"]), int(a["pre_therm"])
+    if a["cut_width"] is None:
+        a["cut_width"] = PAIR_L0_CUT_WIDTH_BOND_PEIERLS if bp_pair_l0 else CUT_WIDTH
     check_number("cut_width", a["cut_width"], minimum=0, strict_min=True)
     check_number("r_max", a["r_max"], minimum=0, integer=True)
     a["r_max"] = int(a["r_max"])
@@ -280,7 +290,8 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
     independent chains (default 2048 on CPU). ``checkpoint``: path of a ``.npz`` file written atomically
     after blocks; an existing checkpoint with the same parameters is resumed (same seed -> same bins as
     an uninterrupted run). Algorithmic options: ``n_bins`` (target number of bins, 64), ``eta``
-    (extended-ensemble factor: 0.1 for a pair on ``L = 0``, else 0.5), ``relative_winding`` (True: sum over the relative winding of the
+    (extended-ensemble factor: for a pair on ``L = 0`` 0.02 (bond-Peierls) or 0.1 (Holstein), else 0.5),
+    ``cut_width`` (window of the pair cut move: 1 for a bond-Peierls pair on ``L = 0``, else 0.5), ``relative_winding`` (True: sum over the relative winding of the
     two worldlines around a ring, the full K = 0 trace; False: only the sector of zero relative
     winding, compared with :func:`bpcore.ed.winding_sector_thermal`; no effect on ``L = 0``),
     ``therm`` (thermalisation sweeps), ``therm_r_max`` (a tighter wall on the pair's size during the
