@@ -1135,15 +1135,17 @@ class Engine:
         return nx0, nx1, ti.min(nx0, nx1)
 
     @ti.func
-    def free_scan(self, w, target, su, rsel):
+    def free_scan(self, w, su, want_point, want_sel):
         """Imaginary time not covered by any phonon line, where a cut (shifting the later path)
-        breaks no line. Returns (F, point, nF, sel): the total free length F; the time at which the
-        free length accumulated from tau = 0 reaches ``target`` (-1 if target < 0 or >= F); the
-        number nF of bare kinks of electron ``su`` at free times; the index of the ``rsel``-th of
-        them (-1 if none). With ``target >= 0`` or ``rsel >= 0`` the walk stops once the point or
-        the kink is found, and F, nF are then partial sums. A direct line covers (tau_early, tau_late); a line through tau = beta
-        covers the rest of the circle. Bare kinks do not change the coverage, so F is the same
-        before and after a cut move."""
+        breaks no line, in one time-ordered walk over both worldlines. Returns (F, point, nF, sel):
+        the total free length F; with ``want_point = 1`` a time drawn uniformly from the free time
+        (-1 if F = 0); the number nF of bare kinks of electron ``su`` at free times; with
+        ``want_sel = 1`` the index of one of them drawn uniformly (-1 if none). Both draws are
+        weighted reservoir samples taken during the walk (a free piece of length l replaces the
+        chosen one with probability l / F_so_far, a free kink with probability 1 / nF_so_far), so
+        no second walk is needed. A direct line covers (tau_early, tau_late); a line through
+        tau = beta covers the rest of the circle. Bare kinks do not change the coverage, so F is the
+        same before and after a cut move."""
         beta = self.pf[0]
         C = self.CAP
         cov = 0
@@ -1152,22 +1154,24 @@ class Engine:
                 if self.partner[w, u, i] >= 0 and self.wrap[w, u, i] == 1:
                     cov += 1
         n0 = self.nev[w, 0]
-        n1 = self.nev[w, 1]
         i0 = 0
         i1 = 0
         tcur = 0.0
         free = 0.0
-        point = -1.0
+        pstart = 0.0
+        plen = 0.0
         nF = 0
         sel = -1
-        done = 0
-        while tcur < beta and done == 0:
+        while tcur < beta:
             nx0, nx1, tn = self.next_times(w, i0, i1)
             if cov == 0:
                 seg = tn - tcur
-                if point < 0.0 and target >= 0.0 and free + seg > target:
-                    point = tcur + (target - free)
-                free += seg
+                if seg > 0.0:
+                    free += seg
+                    if want_point == 1:
+                        if self.rand(w) * free < seg:
+                            pstart = tcur
+                            plen = seg
             if tn < beta:
                 u = 1
                 i = i1
@@ -1187,17 +1191,18 @@ class Engine:
                     else:
                         cov += 1
                 elif cov == 0 and u == su and self.kind[w, u, i] == 0 and self.dirn[w, u, i] >= 0:
-                    if nF == rsel:
-                        sel = i
                     nF += 1
+                    if want_sel == 1:
+                        if self.rand(w) * nF < 1.0:
+                            sel = i
                 if u == 0:
                     i0 += 1
                 else:
                     i1 += 1
             tcur = tn
-            # a query for a point or a kink stops once it is found (F and nF are then partial)
-            if (target >= 0.0 or rsel >= 0) and (target < 0.0 or point >= 0.0) and (rsel < 0 or sel >= 0):
-                done = 1
+        point = -1.0
+        if want_point == 1 and free > 0.0:
+            point = pstart + self.rand(w) * plen
         return free, point, nF, sel
 
     @ti.func
@@ -1340,9 +1345,8 @@ class Engine:
             if n + 1 > self.CAP:
                 self.overflow[w] = 1
             else:
-                F, _p, nF, _i = self.free_scan(w, -1.0, s, -1)
+                F, tc, nF, _i = self.free_scan(w, s, 1, 0)
                 if F > 0.0:
-                    _F, tc, _n, _j = self.free_scan(w, self.rand(w) * F, s, -1)
                     k = self.randint(w, 2 * dim)
                     e = self.unit(k)
                     base = t * F * (2 * dim) / (nF + 1)
@@ -1350,9 +1354,8 @@ class Engine:
                         valid = 1
         else:
             if n > 0:
-                F, _p, nF, _i = self.free_scan(w, -1.0, s, -1)
+                F, _p, nF, i = self.free_scan(w, s, 0, 1)
                 if nF > 0:
-                    _F, _q, _n, i = self.free_scan(w, -1.0, s, self.randint(w, nF))
                     d = self.dirn[w, s, i]
                     tc = self.tau[w, s, i]
                     e = -self.unit(d)
@@ -1434,9 +1437,8 @@ class Engine:
             if n0 + 1 > self.CAP or self.nev[w, 1] + 1 > self.CAP:
                 self.overflow[w] = 1
             else:
-                F, _p, nF, _i = self.free_scan(w, -1.0, 0, -1)
+                F, tc0, nF, _i = self.free_scan(w, 0, 1, 0)
                 if F > 0.0:
-                    _F, tc0, _n, _j = self.free_scan(w, self.rand(w) * F, 0, -1)
                     tc1 = tc0 + (2.0 * self.rand(w) - 1.0) * width
                     k = self.randint(w, 2 * dim)
                     e = self.unit(k)
@@ -1444,9 +1446,8 @@ class Engine:
                         valid = 1
         else:
             if n0 > 0 and self.nev[w, 1] > 0:
-                F, _p, nF, _i = self.free_scan(w, -1.0, 0, -1)
+                F, _p, nF, i0 = self.free_scan(w, 0, 0, 1)
                 if nF > 0:
-                    _F, _q, _n, i0 = self.free_scan(w, -1.0, 0, self.randint(w, nF))
                     d = self.dirn[w, 0, i0]
                     tc0 = self.tau[w, 0, i0]
                     nc, _s = self.count_near(w, tc0, d, width, -1)
