@@ -12,9 +12,10 @@ wall the pair needs 10^4-2 x 10^4 sweeps to relax, with it about 4500 (``bench/q
 ``bench/qmc_therm_wall.py``, tables in book/qmc.md), and a warm start from fewer chains copied
 ``--clone`` times does not shorten that, because the copies share the unrelaxed slow mode.
 Thermalisation is a fixed cost per chain, so the benchmark uses few chains (32: still 16 groups of 2
-for the chain-group errors) and measures them longer. Thermalisation (``--pre-therm`` sweeps on n_walkers/``--clone`` chains, then ``--therm`` sweeps on
-all chains) is timed apart from sampling. The CPU time to the target error is the thermalisation CPU time
-plus the sampling CPU time scaled by (error / target)^2.
+for the chain-group errors) and measures them longer. Thermalisation (``--pre-therm`` sweeps on
+n_walkers/``--clone`` chains, then ``--therm`` sweeps on all chains) is timed apart from sampling. The
+CPU time to the target error is the thermalisation CPU time plus the sampling CPU time scaled by
+(error / target)^2.
 """
 from __future__ import annotations
 
