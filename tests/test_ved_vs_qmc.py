@@ -35,6 +35,12 @@ The −3.1σ of the last energy is below the VED value of the largest basis (gen
 variational, its energy falls as the basis grows (the test allows the last change), so this is where
 the VED side is least converged.
 
+Re-run of the two bond-Peierls points on 2026-12-04 with the new bond-Peierls pair defaults (η = 0.02,
+move mix (0.5, 0.1, 0.3, 0, 0.02, 0.08, 0.02) in 1D, cut_width 1), same seed and settings:
+
+  bond-P.  1, 0.5, 40     −5.8166(28)     1.6555(80)   2.343(13)      +1.7, +0.9, +2.5
+  bond-P.  3, 1.0, 20     −8.5081(74)     0.9303(78)   1.4195(36)     −0.6, −0.6, −1.2
+
 (The earlier version of this test ran for a 120 s time limit with 2048 chains, i.e. 1000
 thermalisation and only 20 measured sweeps in 2 bins; it passed too, but with errors from 2 bins.)
 """
