@@ -240,7 +240,7 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
     check_number("r_max", a["r_max"], minimum=0, integer=True)
     a["r_max"] = int(a["r_max"])
     if a["therm_r_max"] is None:
-        a["therm_r_max"] = PAIR_L0_THERM_R_MAX if pair_l0 and p["model"] == "bond-peierls" else 0
+        a["therm_r_max"] = PAIR_L0_THERM_R_MAX if bp_pair_l0 else 0
     check_number("therm_r_max", a["therm_r_max"], minimum=0, integer=True)
     a["therm_r_max"] = int(a["therm_r_max"])
     if a["therm_r_max"] and not pair_l0:
@@ -251,7 +251,7 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
     if not a["therm_r_max"]:
         del a["therm_r_max"]  # off: stays out of the store key (keeps existing hashes)
     a["cut_width"] = float(a["cut_width"])
-    if a["move_probs"] is None and pair_l0 and p["model"] == "bond-peierls":
+    if a["move_probs"] is None and bp_pair_l0:
         a["move_probs"] = list(PAIR_L0_MOVES_BOND_PEIERLS)
         if d == 1:
             a["move_probs"][3] = 0.0  # no swap move in 1D

@@ -792,6 +792,13 @@ class Engine:
         return ok
 
     @ti.func
+    def reservoir_take(self, w, total, weight):
+        """Weighted reservoir sampling over a scan: the item of ``weight`` just added to the running
+        ``total`` replaces the one chosen so far with probability weight / total (the first always
+        does), so the final choice has probability weight / (final total)."""
+        return self.rand(w) * total < weight
+
+    @ti.func
     def line_weights(self, w, sa, pa, ta, sc, pc, tc):
         """exp(-Omega l) of the direct (w0) and the wrapped (w1, through tau = beta) line between
         kink (sa, time ta, bond at pa) and a kink of electron sc (time tc, bond at pc) on the same
@@ -847,7 +854,7 @@ class Engine:
                                 if wx > 0.0:
                                     za += wx
                                     if pick == 1:
-                                        if self.rand(w) * za < wx:
+                                        if self.reservoir_take(w, za, wx):
                                             cs = sc
                                             ci = ic
                                             cw = x
@@ -1169,7 +1176,7 @@ class Engine:
                 if seg > 0.0:
                     free += seg
                     if want_point == 1:
-                        if self.rand(w) * free < seg:
+                        if self.reservoir_take(w, free, seg):
                             pstart = tcur
                             plen = seg
             if tn < beta:
@@ -1193,7 +1200,7 @@ class Engine:
                 elif cov == 0 and u == su and self.kind[w, u, i] == 0 and self.dirn[w, u, i] >= 0:
                     nF += 1
                     if want_sel == 1:
-                        if self.rand(w) * nF < 1.0:
+                        if self.reservoir_take(w, ti.cast(nF, ti.f64), 1.0):
                             sel = i
                 if u == 0:
                     i0 += 1
