@@ -97,11 +97,16 @@ class Result:
     backend: str | None
     bins: pd.DataFrame = field(repr=False)
     info: dict = field(default_factory=dict)
+    group_bins: pd.DataFrame | None = field(default=None, repr=False)  # per-bin means of each chain group
 
     @classmethod
     def from_bins(cls, params: dict, bins: pd.DataFrame, acceptance: dict | None = None,
-                  backend: str | None = None, info: dict | None = None) -> "Result":
-        """Rebuild all estimates from the stored bins (used after loading from the store)."""
+                  backend: str | None = None, info: dict | None = None,
+                  group_bins: pd.DataFrame | None = None) -> "Result":
+        """Rebuild all estimates from the stored bins (used after loading from the store). With
+        ``group_bins`` (:func:`group_bins_frame`) the thermalisation check ``info["drift_sigma"]``
+        compares independent chain groups (:func:`_drift_groups`), else bin means (:func:`_drift`);
+        ``info["drift_method"]`` says which."""
         b = bins[bins["count"] > 0]
         if len(b) < 2:
             raise RuntimeError("fewer than 2 bins with measurements: run longer")
@@ -122,11 +127,13 @@ class Result:
         mass = Estimate(mj.mean, max(mj.err, abs(mj.mean) * rel), w2.tau, len(b), w2.n_eff, w2.saturated)
         r2 = est("r2") if params["electrons"] == 2 else None
         info = dict(info or {})
-        info["drift_sigma"] = _drift(b, ["energy", "r2", "winding2", "nph"] if params["electrons"] == 2
-                                     else ["energy", "winding2", "nph"])
+        cols = ["energy", "r2", "winding2", "nph"] if params["electrons"] == 2 else ["energy", "winding2", "nph"]
+        drift = _drift_groups(group_bins, cols) if group_bins is not None and len(group_bins) else {}
+        info["drift_method"] = "chain groups" if drift else "bins"
+        info["drift_sigma"] = drift or _drift(b, cols)
         return cls(energy=est("energy"), mass=mass, r2=r2, n_phonons=est("nph"), winding2=w2,
                    acceptance=dict(acceptance or {}), params=dict(params), backend=backend, bins=bins,
-                   info=info)
+                   info=info, group_bins=group_bins)
 
     def widen_errors(self, chain_err: dict) -> None:
         """Use the larger of the time-bin error and the error over independent chain groups
@@ -177,9 +184,61 @@ class Result:
         return "\n".join(lines)
 
 
+GROUP_COLS = ("count", "energy", "r2", "winding2", "nph")  # what group_bins keeps (the drift check's inputs)
+
+
+def group_bins_frame(g: np.ndarray) -> pd.DataFrame:
+    """Long table of the per-bin, per-chain-group measurements: ``g[b, k, o]`` is the sum of observable
+    ``OBS[o]`` over the measurements of group k in bin b (``o = 0``: their number). Returns columns
+    ``bin, group, count`` and the group's bin *means* of :data:`GROUP_COLS` (NaN without measurements)."""
+    from bpcore.qmc.engine import OBS
+
+    g = np.asarray(g, float)
+    nb, G = g.shape[:2]
+    cnt = g[:, :, 0]
+    out = {"bin": np.repeat(np.arange(nb), G), "group": np.tile(np.arange(G), nb), "count": cnt.ravel()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c in GROUP_COLS[1:]:
+            out[c] = np.where(cnt > 0, g[:, :, OBS.index(c)] / np.where(cnt > 0, cnt, 1), np.nan).ravel()
+    return pd.DataFrame(out)
+
+
+def _drift_groups(group_bins: pd.DataFrame, cols) -> dict:
+    """Thermalisation check from independent chain groups: for each group k the difference d_k of its
+    mean over the 2nd and the 1st half of the bins; returns mean(d)/(std(d)/sqrt(G)) per observable.
+    The groups are statistically independent, so, unlike :func:`_drift`, this stays a fair test when a
+    chain's autocorrelation time is longer than a bin (consecutive bins correlated). Empty when fewer
+    than 8 bins, fewer than 4 groups, or a group has no measurement in a half."""
+    gb = group_bins
+    nb = int(gb["bin"].max()) + 1 if len(gb) else 0
+    h = nb // 2
+    G = int(gb["group"].max()) + 1 if len(gb) else 0
+    if h < 4 or G < 4:
+        return {}
+    half = np.where(gb["bin"].to_numpy() < h, 0, np.where(gb["bin"].to_numpy() < 2 * h, 1, -1))
+    grp = gb["group"].to_numpy(int)
+    w = gb["count"].to_numpy(float)
+    out = {}
+    for c in cols:
+        x = np.nan_to_num(gb[c].to_numpy(float)) * w
+        s = np.zeros((2, G))
+        n = np.zeros((2, G))
+        sel = half >= 0
+        np.add.at(s, (half[sel], grp[sel]), x[sel])
+        np.add.at(n, (half[sel], grp[sel]), w[sel])
+        if np.any(n <= 0):
+            return {}
+        d = s[1] / n[1] - s[0] / n[0]
+        sd = d.std(ddof=1)
+        out[c] = float(d.mean() / (sd / math.sqrt(G))) if sd > 0 else 0.0
+    return out
+
+
 def _drift(bins: pd.DataFrame, cols) -> dict:
     """(mean of 2nd half - mean of 1st half) / combined error, per observable: a thermalisation check.
-    |drift| > 3 means the run has not equilibrated (or the error bars are too small): run longer."""
+    |drift| > 3 means the run has not equilibrated (or the error bars are too small): run longer.
+    Naive bin errors: over-flags when a chain's autocorrelation time exceeds a bin; runs that keep
+    their chain-group bins use :func:`_drift_groups` instead."""
     out = {}
     h = len(bins) // 2
     if h < 4:
@@ -357,7 +416,10 @@ def cached_run(topic: str, force: bool = False, store=None, only_stored: bool = 
     def compute():
         res = run(**base, **phys, n_walkers=n_walkers, **run_fields, **kw)
         holder["res"] = res
-        return res.summary_frame(), {"bins": res.bins}
+        tables = {"bins": res.bins}
+        if res.group_bins is not None:
+            tables["group_bins"] = res.group_bins
+        return res.summary_frame(), tables
 
     df = st.get_or_compute(topic, key, compute, force=force, run=run_fields, seeds=key["seed"])
     if "res" in holder:
@@ -365,7 +427,8 @@ def cached_run(topic: str, force: bool = False, store=None, only_stored: bool = 
     bins = st.load(topic, key, "bins")
     acc = {c[4:]: float(df[c].iloc[0]) for c in df.columns if c.startswith("acc_")}
     be = str(df["backend"].iloc[0]) if "backend" in df.columns else None
-    res = Result.from_bins(key, bins, acceptance=acc, backend=be, info={"cached": True})
+    res = Result.from_bins(key, bins, acceptance=acc, backend=be, info={"cached": True},
+                           group_bins=st.load(topic, key, "group_bins"))
     # the stored errors include the independent-chain-group estimate, which the bins alone cannot
     # reproduce: never report a smaller error for a reloaded result than for the original run
     from dataclasses import replace

@@ -108,10 +108,13 @@ class Driver:
         if self.checkpoint is None:
             return
         st = eng.get_state()
+        gb = {} if ck["group_bins"] is None else dict(
+            group_bins=np.array(ck["group_bins"], dtype=float).reshape(-1, self.n_groups(), len(OBS)))
         _atomic_savez(self.checkpoint, key=np.array(self._ckpt_key()), cap=np.array(self.cap),
                       therm_done=np.array(ck["therm_done"]), block_sweeps=np.array(ck["block_sweeps"]),
                       bins=np.array(ck["bins"], dtype=float).reshape(-1, len(OBS)),
-                      att=ck["att"], ok=ck["ok"], groups=ck["groups"], **{f"st_{k}": v for k, v in st.items()})
+                      att=ck["att"], ok=ck["ok"], groups=ck["groups"], **gb,
+                      **{f"st_{k}": v for k, v in st.items()})
 
     def _load(self):
         if self.checkpoint is None or not self.checkpoint.is_file():
@@ -122,7 +125,9 @@ class Driver:
         st = {k[3:]: z[k] for k in z.files if k.startswith("st_")}
         ck = dict(therm_done=int(z["therm_done"]), block_sweeps=int(z["block_sweeps"]),
                   bins=[list(r) for r in z["bins"]], att=z["att"], ok=z["ok"],
-                  groups=z["groups"] if "groups" in z.files else np.zeros((self.n_groups(), len(OBS))))
+                  groups=z["groups"] if "groups" in z.files else np.zeros((self.n_groups(), len(OBS))),
+                  # per-bin sums of each chain group (absent in checkpoints written before they existed)
+                  group_bins=[g for g in z["group_bins"]] if "group_bins" in z.files else None)
         return int(z["cap"]), st, ck
 
     def _fresh_engine(self, bs: int) -> Engine:
@@ -155,7 +160,7 @@ class Driver:
     def run(self, sweeps=None, time_limit=None, max_blocks=None, show_progress=True):
         from bpcore import backend
         from bpcore.progress import progress
-        from bpcore.qmc import Result
+        from bpcore.qmc import Result, group_bins_frame
 
         p = self.p
         t_start = time.perf_counter()
@@ -193,7 +198,7 @@ class Driver:
             else:
                 eng = None
                 ck = dict(therm_done=0, block_sweeps=bs, bins=[], att=np.zeros(N_ACC, np.int64),
-                          ok=np.zeros(N_ACC, np.int64), groups=np.zeros((self.n_groups(), len(OBS))))
+                          ok=np.zeros(N_ACC, np.int64), groups=np.zeros((self.n_groups(), len(OBS))), group_bins=[])
             try:
                 if eng is None:
                     eng = self._fresh_engine(bs)
@@ -235,6 +240,10 @@ class Driver:
                     tot = acc.sum(axis=0)
                     # per-group sums over the independent chains (honest error bars, see chain_errors)
                     np.add.at(ck["groups"], self.group_index(), acc)
+                    if ck["group_bins"] is not None:
+                        gb = np.zeros((self.n_groups(), len(OBS)))
+                        np.add.at(gb, self.group_index(), acc)
+                        ck["group_bins"].append(gb)
                     cnt = tot[0]
                     row = [cnt] + [(tot[k] / cnt if cnt > 0 else np.nan) for k in range(1, len(OBS))]
                     ck["bins"].append(row)
@@ -273,6 +282,8 @@ class Driver:
         params["time_limit"] = time_limit
         cerr = self.chain_errors(ck["groups"])
         info.update({f"{k}_err_chains": v for k, v in cerr.items()})
-        res = Result.from_bins(params, bins, acceptance=acc_rates, backend=backend.arch(), info=info)
+        group_bins = None if ck["group_bins"] is None else group_bins_frame(np.array(ck["group_bins"]))
+        res = Result.from_bins(params, bins, acceptance=acc_rates, backend=backend.arch(), info=info,
+                               group_bins=group_bins)
         res.widen_errors(cerr)
         return res
