@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bpcore import qmc
@@ -214,6 +215,10 @@ def test_same_seed_same_bins(tmp_path):
     assert len(part.bins) == 3 and ck.is_file()
     full = run(**kw, checkpoint=ck)
     assert full.bins.equals(a.bins)
+    assert full.group_bins.equals(a.group_bins)  # the chain-group bins survive the checkpoint too
+    # the group bins are the bins split over independent chain groups: their weighted means are the bins
+    g = a.group_bins.assign(e=a.group_bins.energy * a.group_bins["count"]).groupby("bin")[["count", "e"]].sum()
+    assert np.allclose(g["count"], a.bins["count"]) and np.allclose(g.e / g["count"], a.bins.energy)
 
 
 def test_warm_start_clone_is_deterministic_and_checked():
@@ -245,6 +250,10 @@ def test_cached_run_roundtrip(tmp_path):
     for name in ("energy", "mass", "n_phonons"):  # reloaded errors keep the chain-group estimate
         assert getattr(r2, name).err == pytest.approx(getattr(r1, name).err)
     assert list(r2.bins.columns) == list(r1.bins.columns)
+    assert r2.group_bins is not None and np.allclose(r2.group_bins.to_numpy(float), r1.group_bins.to_numpy(float),
+                                                     equal_nan=True)
+    assert r2.info["drift_method"] == r1.info["drift_method"] == "chain groups"
+    assert r2.info["drift_sigma"] == pytest.approx(r1.info["drift_sigma"])
     df = st.results("qmc_test")
     assert {"energy_mean", "energy_err", "mass_mean", "mass_err"} <= set(df.columns)
 
@@ -256,6 +265,40 @@ def test_unequilibrated_run_warns():
         r = run("holstein", 1, 4, 2, 8.0, 1.0, 1.0, seed=3, sweeps=64, therm=0, n_bins=16, n_walkers=64,
                 progress=False)
     assert max(abs(v) for v in r.info["drift_sigma"].values()) > qmc.DRIFT_WARN
+
+
+def _ar1_group_bins(rng, G=16, nb=64, rho=0.95, trend=0.0):
+    """Synthetic chain-group bins: each group an independent stationary AR(1) series of bin means
+    (autocorrelation time (1 + rho)/(2 (1 - rho)) bins), plus an optional linear trend."""
+    x = np.zeros((nb, G))
+    x[0] = rng.normal(size=G)
+    for b in range(1, nb):
+        x[b] = rho * x[b - 1] + math.sqrt(1 - rho ** 2) * rng.normal(size=G)
+    x += trend * np.arange(nb)[:, None] / nb
+    gb = pd.DataFrame({"bin": np.repeat(np.arange(nb), G), "group": np.tile(np.arange(G), nb),
+                       "count": np.full(nb * G, 10.0), "energy": x.ravel()})
+    bins = gb.groupby("bin").agg(count=("count", "sum"), energy=("energy", "mean")).reset_index()
+    return gb, bins
+
+
+def test_chain_group_drift_is_fair_for_correlated_bins():
+    """The thermalisation check. With bins much shorter than the autocorrelation time (AR(1), tau ~ 20
+    bins) but stationary, the naive bin-mean drift (qmc._drift) flags > 3 sigma in most replicas,
+    while the chain-group test (qmc._drift_groups, a t-statistic over 16 independent groups) keeps
+    close to its nominal rate (P(|t_15| > 3) = 0.9 %); a real trend is still caught."""
+    rng = np.random.default_rng(11)
+    naive, groups = [], []
+    for _ in range(200):
+        gb, bins = _ar1_group_bins(rng)
+        naive.append(abs(qmc._drift(bins, ["energy"])["energy"]))
+        groups.append(abs(qmc._drift_groups(gb, ["energy"])["energy"]))
+    assert np.mean(np.array(naive) > 3) > 0.3
+    assert np.mean(np.array(groups) > 3) < 0.05
+    caught = [abs(qmc._drift_groups(_ar1_group_bins(rng, trend=3.0)[0], ["energy"])["energy"]) > 3 for _ in range(50)]
+    assert np.mean(caught) > 0.9
+    # too few bins or groups: no verdict (the caller falls back to the bin test)
+    assert qmc._drift_groups(_ar1_group_bins(rng, nb=6)[0], ["energy"]) == {}
+    assert qmc._drift_groups(_ar1_group_bins(rng, G=3)[0], ["energy"]) == {}
 
 
 def test_result_interface():

@@ -380,8 +380,9 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
     res = drv.run(sweeps=sweeps, time_limit=time_limit, max_blocks=max_blocks, show_progress=progress)
     bad = {k: round(v, 1) for k, v in res.info.get("drift_sigma", {}).items() if abs(v) > DRIFT_WARN}
     if bad:
-        warnings.warn(f"QMC run not equilibrated: second-half minus first-half bin means of {bad} "
-                      f"standard errors (|drift| > {DRIFT_WARN}); thermalise and run longer "
+        how = res.info.get("drift_method", "bins")
+        warnings.warn(f"QMC run not equilibrated: second-half minus first-half means (compared over {how}) "
+                      f"of {bad} standard errors (|drift| > {DRIFT_WARN}); thermalise and run longer "
                       f"(Result.info['drift_sigma'])", NotEquilibratedWarning, stacklevel=2)
     return res
 
