@@ -163,9 +163,19 @@ def jackknife_ratio_stats(bins: pd.DataFrame, f, columns, n_blocks: int | None =
     return est, err
 
 
+def _per_group(group_bins: pd.DataFrame, columns) -> pd.DataFrame:
+    """One row per chain group: its number of measurements and its count-weighted means of ``columns``."""
+    g = group_bins[group_bins["count"] > 0]
+    w = g["count"].to_numpy(float)
+    agg = g.assign(**{c: g[c].to_numpy(float) * w for c in columns}).groupby("group")[["count", *columns]].sum()
+    for c in columns:
+        agg[c] = agg[c] / agg["count"]
+    return agg.reset_index(drop=True)
+
+
 def tc_from_bins(bins: pd.DataFrame, beta: float, dim: int, *, radius: str = "relative",
                  binding: float | None = None, coefficient: float | None = None,
-                 n_blocks: int | None = 32) -> dict:
+                 n_blocks: int | None = 32, group_bins: pd.DataFrame | None = None) -> dict:
     """T_c with a jackknife error from the QMC bins.
 
     ``bins`` has one row per bin with columns ``winding2`` (⟨|ΔR|²⟩ of the worldlines' common
@@ -177,6 +187,11 @@ def tc_from_bins(bins: pd.DataFrame, beta: float, dim: int, *, radius: str = "re
     Returns the dict of :func:`tc_from_values` (at the full-sample means) with ``tc`` replaced
     by the bias-corrected jackknife estimate, ``tc_err`` its jackknife error, plus ``mass`` and
     ``mass_err`` (jackknife as well).
+
+    ``group_bins`` (``Result.group_bins``: per-bin means of each group of independent chains) adds a
+    second jackknife that leaves out one chain group at a time (``tc_err_chains``,
+    ``mass_err_chains``); ``tc_err`` and ``mass_err`` are then the larger of the two. Consecutive bins
+    are correlated when a chain's autocorrelation time exceeds a bin, the chain groups never are.
     """
     dim = _check_dim(dim)
     check_number("beta", beta, minimum=0.0, strict_min=True)
@@ -196,6 +211,13 @@ def tc_from_bins(bins: pd.DataFrame, beta: float, dim: int, *, radius: str = "re
     r2 = float(np.average(b["r2"].to_numpy(float), weights=w))
     out = tc_from_values(mass, r2, dim, radius=radius, binding=binding, coefficient=coefficient)
     out.update(tc=tc, tc_err=tc_err, mass=mass, mass_err=mass_err, r2=r2)
+    if group_bins is not None and len(group_bins):
+        per = _per_group(group_bins, ("winding2", "r2"))
+        if len(per) >= 2:
+            _t, out["tc_err_chains"] = jackknife_ratio_stats(per, f_tc, ("winding2", "r2"), len(per))
+            _m, out["mass_err_chains"] = jackknife_ratio_stats(per, f_mass, ("winding2",), len(per))
+            out["tc_err"] = max(tc_err, out["tc_err_chains"])
+            out["mass_err"] = max(mass_err, out["mass_err_chains"])
     if binding is not None:
         out["tc_below_binding"] = bool(tc < binding)
     return out
@@ -303,7 +325,8 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
               for v in (getattr(r, "info", {}) or {}).get("drift_sigma", {}).values()]
     row["max_drift_sigma"] = max(drifts) if drifts else math.nan
     row["equilibrated"] = bool(drifts) and max(drifts) < 3.0
-    res = tc_from_bins(bp.bins, beta, dim, radius=radius, binding=delta)
+    res = tc_from_bins(bp.bins, beta, dim, radius=radius, binding=delta,
+                       group_bins=getattr(bp, "group_bins", None))
     row.update(tc=res["tc"], tc_err=res["tc_err"], tc_over_omega=res["tc"] / omega,
                tc_over_omega_err=res["tc_err"] / omega, saturated=res["saturated"],
                tc_below_binding=res["tc_below_binding"])
