@@ -355,6 +355,34 @@ def qmc_tc_scan(topic: str, points, *, compute: bool = True, skip_missing: bool 
     return df
 
 
+def valid_points(df: pd.DataFrame) -> pd.Series:
+    """The points drawn filled in Figs. 6–8: pair bound (Δ_BP > 2σ), T_c below Δ_BP, and both runs
+    passing the thermalisation check."""
+    return df.bound.astype(bool) & df.tc_below_binding.astype(bool) & df.equilibrated.astype(bool)
+
+
+def peak_table(df: pd.DataFrame, by, x: str = "lam") -> pd.DataFrame:
+    """The largest T_c/Ω of each curve of a :func:`qmc_tc_scan` table, among its :func:`valid_points`:
+    one row per group of ``by`` with the ``x`` at the peak, T_c/Ω ± err, m*, R², the number of valid
+    points, and T_c/Ω at the same point in the other R² reading (``tc_over_omega_<other>``), so that the
+    two conventions of the touching density can be compared with the literature. Curves without a valid
+    point are left out."""
+    by = [by] if isinstance(by, str) else list(by)
+    rows = []
+    ok = valid_points(df) if len(df) else pd.Series(dtype=bool)
+    sizes = df.groupby(by).size()
+    for key, d in df[ok].groupby(by):
+        i = d.tc_over_omega.idxmax()
+        r = d.loc[i]
+        other = "centre" if r.radius == "relative" else "relative"
+        t_other = tc_from_values(r.mass, r.r2, int(r.dim), radius=other)["tc"] / r.omega
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key)), f"{x}_at_peak": r[x], "tc_over_omega": r.tc_over_omega,
+                     "tc_over_omega_err": r.tc_over_omega_err, "mass": r.mass, "r2": r.r2,
+                     f"tc_over_omega_{other}": t_other, "valid_points": len(d), "points": int(sizes.loc[key if len(by) > 1 else key[0]])})
+    return pd.DataFrame(rows)
+
+
 def me_curve(lams, mu_star: float = 0.1, model: str = "bond-peierls", dim: int = 2) -> pd.DataFrame:
     """Migdal–Eliashberg T_c/Ω on a grid of the model's λ (at λ_ME = :func:`me_lambda`), with the
     closed-form McMillan/Allen–Dynes values beside it (:func:`bpcore.eliashberg.tc_curve`)."""

@@ -202,3 +202,21 @@ def test_qmc_pipeline_plumbing(monkeypatch, tmp_path):
     with pytest.raises(LookupError):
         tc.qmc_tc_scan("x", [dict(lam=1.0)], model="bond-peierls", dim=2, omega=1.0, beta=16.0,
                        compute=False, store=Store(tmp_path))
+
+
+def test_peak_table_picks_the_largest_valid_point():
+    """Fig. 6-8 summary: per curve, the largest T_c/Omega among bound, T_c < Delta, equilibrated points;
+    the other R^2 reading is recomputed from m* and R^2 (tc_from_values)."""
+    rows = []
+    for r, lam, t, ok in [(1.0, 0.5, 0.03, True), (1.0, 1.0, 0.05, True), (1.0, 1.5, 0.09, False),
+                          (2.0, 1.0, 0.02, False)]:
+        rows.append(dict(model="bond-peierls", t_over_omega=r, omega=1 / r, lam=lam, dim=2, radius="relative",
+                         tc_over_omega=t, tc_over_omega_err=0.001, mass=4.0, r2=3.0, bound=True,
+                         tc_below_binding=True, equilibrated=ok))
+    df = pd.DataFrame(rows)
+    pk = tc.peak_table(df, ["model", "t_over_omega"])
+    assert len(pk) == 1  # the t/Omega = 2 curve has no valid point
+    row = pk.iloc[0]
+    assert row.lam_at_peak == 1.0 and row.tc_over_omega == 0.05  # the larger 0.09 point failed the drift check
+    assert row.valid_points == 2 and row.points == 3
+    assert row.tc_over_omega_centre == pytest.approx(tc.tc_from_values(4.0, 3.0, 2, radius="centre")["tc"] / 1.0)
