@@ -24,25 +24,25 @@ Which R²? (the factor-4 question)
 ---------------------------------
 The QMC measures :math:`\langle|\mathbf r_\uparrow-\mathbf r_\downarrow|^2\rangle` (relative
 coordinate). The squared distance of each electron from the pair's centre is a quarter of it.
-``radius="relative"`` (default) puts the relative value into the formulas above;
-``radius="centre"`` uses the quarter. Evidence for the default, in our words:
+``radius="centre"`` (default) puts the quarter into the formulas above; ``radius="relative"`` the
+full value. The review (Eq. 8) calls it "the bipolaron mean squared radius" without saying which.
 
-1. The cap :math:`n \le 1/\pi` in Eq. 8 corresponds to :math:`R^2 = 1`: "a pair is at least one
-   lattice constant across". With the relative coordinate, a nearest-neighbour pair has exactly
-   R² = 1, so the cap is the natural lattice limit. With the centre coordinate a nearest-neighbour
-   pair would have R² = 1/4 and every bond-Peierls bipolaron at U = 8t (relative R² of a few)
-   would sit on the cap; T_c would then be 0.5/m* with no dependence on the size at all, which
-   contradicts the review's own explanation of the dome (shrinking pairs raise T_c, Sec. 5.4)
-   and of Fig. 7 (size nearly independent of U while m* falls).
-2. The review describes the pair size as "one to a few lattice constants" at the optimum and
-   defines R²_BP as the expectation value computed by the QMC of the source group (Ref. 23 of
-   the review: Zhang et al., PRX 13, 011010 (2023)), whose worldline estimator is the
-   electron–electron separation.
-3. "relative" is the conservative choice: it gives the lower T_c (by 4 where the cap is not hit).
+*For the centre reading (our default since the production runs of Figs. 6–8 exist):* with our own
+masses and sizes — the QMC is validated against exact diagonalisation, the published Holstein polaron
+and our variational ED of the 1D bipolaron — only this reading reproduces the review's numbers: it
+states that T_c/Ω peaks at "of order 0.2" for t/Ω ≈ 1–2 (Sec. 5.3), and with the relative reading
+our T_c/Ω stays below about 0.08 on the whole 2D grid (t/Ω = 0.5, 1, 2; λ = 0.25–1.5; U = 8t),
+while the centre reading gives ≈ 0.2 at t/Ω = 1, λ = 0.75 (``fig06_tc_2d``, peak table). A pair
+that is one lattice constant across then also occupies an area of order π, the cap n ≤ 1/π.
 
-We could not read the full text of the PRX paper from this environment, so point 2 is an
-inference, not a quotation; the alternative stays available and the notebooks state which
-convention was used.
+*For the relative reading (our default before that):* the cap n ≤ 1/π corresponds to R² = 1, which
+is exactly a nearest-neighbour pair in the relative coordinate; with the centre reading many
+bond-Peierls pairs at U = 8t sit on the cap, where T_c = 0.586/m* does not depend on the size.
+It is also the conservative choice (the lower T_c, by 4 where the cap is not hit).
+
+We could not read the source papers (Zhang et al., PRX 13, 011010 (2023); Sous et al., PRB 108,
+L220502 (2023)) from this environment, so the choice rests on the review's numbers, not on a
+quotation; the notebooks take ``radius`` as a parameter and list T_c in the other reading beside it.
 
 Pairs must stay bound where coherence sets in: every function reports ``tc_below_binding``
 (T_c < Δ_BP) when the binding energy is given, and never silently replaces T_c by Δ_BP.
@@ -79,13 +79,13 @@ def _check_radius(radius):
     return radius
 
 
-def pair_r2(r2: float, radius: str = "relative") -> float:
+def pair_r2(r2: float, radius: str = "centre") -> float:
     """The R² entering the density: ⟨|r↑ − r↓|²⟩ itself ("relative") or a quarter of it ("centre")."""
     _check_radius(radius)
     return float(r2) if radius == "relative" else float(r2) / 4.0
 
 
-def touching_density(r2: float, dim: int, radius: str = "relative") -> float:
+def touching_density(r2: float, dim: int, radius: str = "centre") -> float:
     """Largest density of non-overlapping pairs: 1/(π R²) in 2D, 1/((4/3)π R³) in 3D, with R² ≥ 1."""
     dim = _check_dim(dim)
     check_number("r2", r2, minimum=0.0)
@@ -99,7 +99,7 @@ def _tc(mass, r2, dim, radius, coefficient):
     return c * (n if dim == 2 else n ** (2.0 / 3.0)) / mass
 
 
-def tc_from_values(mass: float, r2: float, dim: int, *, radius: str = "relative", binding: float | None = None,
+def tc_from_values(mass: float, r2: float, dim: int, *, radius: str = "centre", binding: float | None = None,
                    coefficient: float | None = None, mass_err: float = 0.0, r2_err: float = 0.0) -> dict:
     """T_c at the touching density from a bipolaron mass and ⟨|r↑ − r↓|²⟩.
 
@@ -173,7 +173,7 @@ def _per_group(group_bins: pd.DataFrame, columns) -> pd.DataFrame:
     return agg.reset_index(drop=True)
 
 
-def tc_from_bins(bins: pd.DataFrame, beta: float, dim: int, *, radius: str = "relative",
+def tc_from_bins(bins: pd.DataFrame, beta: float, dim: int, *, radius: str = "centre",
                  binding: float | None = None, coefficient: float | None = None,
                  n_blocks: int | None = 32, group_bins: pd.DataFrame | None = None) -> dict:
     """T_c with a jackknife error from the QMC bins.
@@ -281,7 +281,7 @@ class _LoadOnlyStore:
 
 
 def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: float = 8.0, V: float = 0.0,
-                 *, beta: float, L: int = 0, seed: int = 0, radius: str = "relative", binding: bool = True,
+                 *, beta: float, L: int = 0, seed: int = 0, radius: str = "centre", binding: bool = True,
                  compute: bool = True, store=None, run: Mapping | None = None, **algorithmic) -> dict:
     """One point of Figs. 6–8: QMC bipolaron (and polaron, for Δ_BP) → T_c/Ω with jackknife errors.
 

@@ -16,18 +16,18 @@ def test_coefficients():
 
 def test_2d_formula_and_cap():
     # review Eq. 8: T_c = (1.84/pi) / (m R^2) for R^2 >= 1, saturating at (1.84/pi)/m
-    r = tc.tc_from_values(2.0, 3.0, 2)
+    r = tc.tc_from_values(2.0, 3.0, 2, radius="relative")
     assert r["tc"] == pytest.approx(1.84 / math.pi / (2.0 * 3.0), rel=1e-12)
     assert r["n"] == pytest.approx(1 / (3 * math.pi))
     assert not r["saturated"]
-    small = tc.tc_from_values(2.0, 0.4, 2)
+    small = tc.tc_from_values(2.0, 0.4, 2, radius="relative")
     assert small["saturated"] and small["tc"] == pytest.approx(1.84 / math.pi / 2.0, rel=1e-12)
     assert 1.84 / math.pi == pytest.approx(0.5, abs=0.09)  # the review's rounding
 
 
 def test_3d_formula_matches_review_coefficient():
     # our 3D touching density n = 1/((4/3) pi R^3) gives T_c = 1.275/(m R^2): the review's ~1.2
-    r = tc.tc_from_values(1.0, 4.0, 3)
+    r = tc.tc_from_values(1.0, 4.0, 3, radius="relative")
     coeff = r["tc"] * 1.0 * 4.0
     assert coeff == pytest.approx(3.3125 * (3 / (4 * math.pi)) ** (2 / 3), rel=1e-4)
     assert coeff == pytest.approx(1.2, abs=0.1)
@@ -35,6 +35,8 @@ def test_3d_formula_matches_review_coefficient():
 
 
 def test_radius_conventions_factor_four():
+    # the default is the centre reading (R^2/4 of the measured relative separation; see the module docstring)
+    assert tc.tc_from_values(1.5, 8.0, 2)["tc"] == tc.tc_from_values(1.5, 8.0, 2, radius="centre")["tc"]
     rel = tc.tc_from_values(1.5, 8.0, 2, radius="relative")
     cen = tc.tc_from_values(1.5, 8.0, 2, radius="centre")
     assert cen["tc"] == pytest.approx(4 * rel["tc"], rel=1e-12)
@@ -46,9 +48,9 @@ def test_radius_conventions_factor_four():
 
 
 def test_binding_flag_and_error_propagation():
-    r = tc.tc_from_values(2.0, 3.0, 2, binding=0.01)
+    r = tc.tc_from_values(2.0, 3.0, 2, radius="relative", binding=0.01)
     assert r["tc_below_binding"] is False
-    r = tc.tc_from_values(2.0, 3.0, 2, binding=1.0, mass_err=0.2, r2_err=0.3)
+    r = tc.tc_from_values(2.0, 3.0, 2, radius="relative", binding=1.0, mass_err=0.2, r2_err=0.3)
     assert r["tc_below_binding"] is True
     assert r["tc_err"] == pytest.approx(r["tc"] * math.hypot(0.1, 0.1))
     assert tc.tc_from_values(2.0, 3.0, 2)["tc_below_binding"] is None
@@ -71,7 +73,7 @@ def test_jackknife_recovers_known_tc_and_error():
     true = 1.84 / math.pi / (dim * beta / w2 * r2)
     pulls, errs = [], []
     for seed in range(40):
-        res = tc.tc_from_bins(_synthetic_bins(64, beta, dim, w2, r2, seed), beta, dim, n_blocks=None)
+        res = tc.tc_from_bins(_synthetic_bins(64, beta, dim, w2, r2, seed), beta, dim, n_blocks=None, radius="relative")
         pulls.append((res["tc"] - true) / res["tc_err"])
         errs.append(res["tc_err"])
     pulls = np.array(pulls)
@@ -89,8 +91,8 @@ def test_jackknife_blocks_absorb_correlation():
     one, blk = [], []
     for seed in range(30):
         b = _synthetic_bins(256, beta, dim, w2, r2, 100 + seed, rho=0.9)
-        one.append(tc.tc_from_bins(b, beta, dim, n_blocks=None))
-        blk.append(tc.tc_from_bins(b, beta, dim, n_blocks=8))
+        one.append(tc.tc_from_bins(b, beta, dim, n_blocks=None, radius="relative"))
+        blk.append(tc.tc_from_bins(b, beta, dim, n_blocks=8, radius="relative"))
     spread = np.std([r["tc"] for r in blk])
     assert np.mean([r["tc_err"] for r in one]) < 0.6 * spread
     assert np.mean([r["tc_err"] for r in blk]) == pytest.approx(spread, rel=0.4)
@@ -119,10 +121,10 @@ def test_chain_group_jackknife_is_honest_for_correlated_bins():
     res = []
     for seed in range(40):
         gb, bins = _synthetic_group_bins(64, 16, w2, r2, 300 + seed, rho=0.95)
-        res.append(tc.tc_from_bins(bins, beta, dim, group_bins=gb))
+        res.append(tc.tc_from_bins(bins, beta, dim, group_bins=gb, radius="relative"))
     spread = np.std([r["tc"] for r in res])
     bin_err = np.mean([r["tc_err"] for r in (tc.tc_from_bins(_synthetic_group_bins(64, 16, w2, r2, 300 + s, 0.95)[1],
-                                                                beta, dim) for s in range(40))])
+                                                                beta, dim, radius="relative") for s in range(40))])
     assert bin_err < 0.6 * spread
     assert np.mean([r["tc_err_chains"] for r in res]) == pytest.approx(spread, rel=0.35)
     assert all(r["tc_err"] == max(r["tc_err"], r["tc_err_chains"]) for r in res)
@@ -131,10 +133,10 @@ def test_chain_group_jackknife_is_honest_for_correlated_bins():
 
 def test_tc_from_bins_mass_convention():
     b = pd.DataFrame({"winding2": [10.0, 10.0, 10.0], "r2": [2.0, 2.0, 2.0]})
-    r = tc.tc_from_bins(b, 5.0, 2)
+    r = tc.tc_from_bins(b, 5.0, 2, radius="relative")
     assert r["mass"] == pytest.approx(1.0) and r["mass_err"] == pytest.approx(0.0, abs=1e-12)
     assert r["tc"] == pytest.approx(1.84 / math.pi / 2.0)
-    r3 = tc.tc_from_bins(b, 5.0, 3)
+    r3 = tc.tc_from_bins(b, 5.0, 3, radius="relative")
     assert r3["mass"] == pytest.approx(1.5)
 
 
@@ -191,7 +193,8 @@ def test_qmc_pipeline_plumbing(monkeypatch, tmp_path):
     monkeypatch.setattr(qmc, "cached_run", fake_cached_run)
     row = tc.qmc_tc_point("x", "bond-peierls", 2, 0.5, 1.0, U=8.0, beta=32.0, store=Store(tmp_path))
     assert row["t_over_omega"] == 2.0
-    assert row["tc_over_omega"] == pytest.approx(1.84 / math.pi / (2.0 * 3.0) / 0.5)
+    # default centre reading: R^2/4 = 0.75 < 1 sits on the cap, T_c = (1.84/pi)/m*
+    assert row["tc_over_omega"] == pytest.approx(1.84 / math.pi / 2.0 / 0.5)
     assert row["binding"] == pytest.approx(1.0) and row["bound"]
     assert row["tc_below_binding"] is True
     assert row["max_drift_sigma"] == pytest.approx(1.2) and row["equilibrated"]
