@@ -296,7 +296,8 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
     ``binding`` ± err (Δ_BP = 2E_P − E_BP), ``tc_below_binding``, ``saturated``, ``bound``
     (Δ_BP > 2σ), ``max_drift_sigma`` (largest |2nd-half − 1st-half| bin-mean drift over the
     observables of both runs, in combined standard errors, from ``Result.info["drift_sigma"]``),
-    ``equilibrated`` (that drift < 3; False when it cannot be computed), ``backend``.
+    ``equilibrated`` (that drift < 3; False when it cannot be computed), ``mass_resolved`` (relative
+    error of m* below :data:`MASS_REL_ERR_MAX`), ``backend``.
     """
     from bpcore import qmc
     from bpcore.store import Store
@@ -325,6 +326,9 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
               for v in (getattr(r, "info", {}) or {}).get("drift_sigma", {}).values()]
     row["max_drift_sigma"] = max(drifts) if drifts else math.nan
     row["equilibrated"] = bool(drifts) and max(drifts) < 3.0
+    # heavy pairs (m* >~ 10): the pair's displacement, the mass estimator, changes only in rare
+    # line-free windows; there the error is large and the estimate unreliable (non-monotonic in lambda)
+    row["mass_resolved"] = bool(math.isfinite(bp.mass.err) and bp.mass.err < MASS_REL_ERR_MAX * abs(bp.mass.mean))
     res = tc_from_bins(bp.bins, beta, dim, radius=radius, binding=delta,
                        group_bins=getattr(bp, "group_bins", None))
     row.update(tc=res["tc"], tc_err=res["tc_err"], tc_over_omega=res["tc"] / omega,
@@ -355,10 +359,16 @@ def qmc_tc_scan(topic: str, points, *, compute: bool = True, skip_missing: bool 
     return df
 
 
+MASS_REL_ERR_MAX = 0.1  # a point's m* counts as resolved below this relative error
+
+
 def valid_points(df: pd.DataFrame) -> pd.Series:
-    """The points drawn filled in Figs. 6–8: pair bound (Δ_BP > 2σ), T_c below Δ_BP, and both runs
-    passing the thermalisation check."""
-    return df.bound.astype(bool) & df.tc_below_binding.astype(bool) & df.equilibrated.astype(bool)
+    """The points drawn filled in Figs. 6–8: pair bound (Δ_BP > 2σ), T_c below Δ_BP, both runs
+    passing the thermalisation check, and m* resolved to better than :data:`MASS_REL_ERR_MAX`."""
+    ok = df.bound.astype(bool) & df.tc_below_binding.astype(bool) & df.equilibrated.astype(bool)
+    if "mass_resolved" in df.columns:
+        ok &= df.mass_resolved.astype(bool)
+    return ok
 
 
 def peak_table(df: pd.DataFrame, by, x: str = "lam") -> pd.DataFrame:

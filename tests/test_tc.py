@@ -198,6 +198,7 @@ def test_qmc_pipeline_plumbing(monkeypatch, tmp_path):
     assert row["binding"] == pytest.approx(1.0) and row["bound"]
     assert row["tc_below_binding"] is True
     assert row["max_drift_sigma"] == pytest.approx(1.2) and row["equilibrated"]
+    assert row["mass_resolved"]  # m* = 2.0 +- 0.0
     assert calls[1]["electrons"] == 1 and calls[1]["U"] == 0.0 and calls[1]["V"] == 0.0
     df = tc.qmc_tc_scan("x", [dict(lam=1.0)], model="bond-peierls", dim=2, omega=1.0, beta=16.0,
                         compute=False, skip_missing=True, store=Store(tmp_path))
@@ -217,8 +218,13 @@ def test_peak_table_picks_the_largest_valid_point():
                          tc_over_omega=t, tc_over_omega_err=0.001, mass=4.0, r2=3.0, bound=True,
                          tc_below_binding=True, equilibrated=ok))
     df = pd.DataFrame(rows)
+    df["mass_resolved"] = True
     pk = tc.peak_table(df, ["model", "t_over_omega"])
     assert len(pk) == 1  # the t/Omega = 2 curve has no valid point
+    # a point whose m* is not resolved to 10 % is not drawn filled
+    df.loc[1, "mass_resolved"] = False
+    assert tc.peak_table(df, ["model", "t_over_omega"]).iloc[0].lam_at_peak == 0.5
+    df["mass_resolved"] = True
     row = pk.iloc[0]
     assert row.lam_at_peak == 1.0 and row.tc_over_omega == 0.05  # the larger 0.09 point failed the drift check
     assert row.valid_points == 2 and row.points == 3
