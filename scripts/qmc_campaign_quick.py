@@ -1,0 +1,43 @@
+"""The QMC points of Figs. 6-8 at the notebooks' `quick` profile, cheapest first, with a timing line per point.
+
+The stored runs under data/fig06_tc_2d/, data/fig07_tc_vs_U/ and data/fig08_tc_3d_coulomb/ were computed
+with this script (run on 2026-12-04 as /tmp/camp/campaign.py, the path their provenance records). It
+passes the same arguments as the notebooks, so the notebooks find the runs by their parameter hash;
+`make figure FIG=fig06_tc_2d ARGS="-p run_qmc True"` computes the same runs in notebook order.
+
+    .venv/bin/python scripts/qmc_campaign_quick.py [first-job-index]
+"""
+import json
+import sys
+import time
+
+from bpcore import tc
+
+Q = dict(run={"sweeps": 4000}, n_walkers=32, therm=8000, radius="centre")  # radius: printed T_c only, not in the runs
+bo = 16.0
+jobs = []
+# fig06: t/Omega = 0.5, 1 first, then fig07 t/Omega=1, fig06 t/Omega=2, fig08 t/Omega=1, Holstein last
+lam_bp6 = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5]
+for r in (0.5, 1.0):
+    jobs += [("fig06_tc_2d", dict(model="bond-peierls", omega=1 / r, lam=l, beta=bo * r), dict(dim=2, U=8.0)) for l in lam_bp6]
+jobs += [("fig06_tc_2d", dict(model="bond-peierls", omega=1.0, lam=1.0, beta=1.5 * bo), dict(dim=2, U=8.0))]
+for u in [0.0, 2.0, 4.0, 8.0, 12.0, 16.0]:
+    jobs += [("fig07_tc_vs_U", dict(model="bond-peierls", omega=1.0, lam=0.6, U=u, beta=bo), dict(dim=2))]
+jobs += [("fig06_tc_2d", dict(model="bond-peierls", omega=0.5, lam=l, beta=bo * 2), dict(dim=2, U=8.0)) for l in lam_bp6]
+for l in [0.5, 0.75, 1.0, 1.25, 1.5]:
+    jobs += [("fig08_tc_3d_coulomb", dict(model="bond-peierls", omega=1.0, lam=l, beta=bo), dict(dim=3, U=8.0, V=0.8))]
+for u in [0.0, 2.0, 4.0, 8.0, 12.0, 16.0]:
+    jobs += [("fig07_tc_vs_U", dict(model="bond-peierls", omega=0.5, lam=0.6, U=u, beta=2 * bo), dict(dim=2))]
+for l in [0.5, 0.75, 1.0, 1.25, 1.5]:
+    jobs += [("fig08_tc_3d_coulomb", dict(model="bond-peierls", omega=0.5, lam=l, beta=2 * bo), dict(dim=3, U=8.0, V=0.8))]
+jobs += [("fig06_tc_2d", dict(model="holstein", omega=0.5, lam=l, beta=2 * bo), dict(dim=2, U=8.0)) for l in [1.0, 1.25, 1.5]]
+jobs += [("fig08_tc_3d_coulomb", dict(model="holstein", omega=0.5, lam=l, beta=2 * bo), dict(dim=3, U=8.0, V=0.8)) for l in [1.25, 1.5]]
+start = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+for i, (topic, p, c) in enumerate(jobs):
+    if i < start:
+        continue
+    t0 = time.time()
+    row = tc.qmc_tc_point(topic, **c, **p, **Q)
+    keep = {k: row.get(k) for k in ("mass", "mass_err", "r2", "r2_err", "binding", "binding_err", "tc_over_omega",
+                                   "tc_over_omega_err", "max_drift_sigma", "bound")}
+    print(f"[{i}/{len(jobs)}] {topic} {p} {c} {time.time() - t0:.0f}s", json.dumps(keep, default=float), flush=True)
