@@ -77,3 +77,43 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
 def test_bad_topic(tmp_path):
     with pytest.raises(ValueError, match="topic"):
         Store(tmp_path).path("../evil", {})
+
+
+def _stored_qmc_runs():
+    from bpcore.store import default_root
+
+    root = default_root()
+    return sorted(p for topic in ("fig06_tc_2d", "fig07_tc_vs_U", "fig08_tc_3d_coulomb")
+                  for p in (root / topic).glob("*/bins.csv"))
+
+
+@pytest.mark.parametrize("bins_csv", _stored_qmc_runs(), ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}")
+def test_stored_qmc_runs_are_consistent(bins_csv):
+    """Every stored production QMC run of Figs. 6-8: provenance names a clean commit and the backend;
+    the summary row is what its bins give (means; stored errors at least the bin errors), and the chain-group bins add up to the bins."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    folder = bins_csv.parent
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert len(prov["git"]["commit"]) == 40 and prov["backend"]["arch"] in ("cpu", "cuda")
+    params = json.loads((folder / "params.json").read_text())
+    assert params["n_walkers"] >= 16
+    bins = pd.read_csv(bins_csv)
+    res = pd.read_csv(folder / "results.csv").iloc[0]
+    from bpcore.qmc import Result
+
+    again = Result.from_bins(params, bins)  # what cached_run rebuilds from the stored bins
+    for name in ("energy", "mass", "r2", "winding2"):
+        if getattr(again, name) is None:  # r2 of a one-electron run
+            continue
+        assert getattr(again, name).mean == pytest.approx(res[f"{name}_mean"], rel=1e-9)
+        assert getattr(again, name).err <= res[f"{name}_err"] * (1 + 1e-9)  # stored: incl. chain groups
+    gb = pd.read_csv(folder / "group_bins.csv")
+    assert gb.group.nunique() == 16 and gb.bin.nunique() == len(bins)
+    per_bin = gb.assign(e=gb.energy.fillna(0) * gb["count"]).groupby("bin")[["count", "e"]].sum()
+    assert np.allclose(per_bin["count"], bins["count"])
+    ok = per_bin["count"] > 0
+    assert np.allclose((per_bin.e / per_bin["count"])[ok], bins.energy[ok.to_numpy()])
