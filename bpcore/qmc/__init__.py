@@ -200,7 +200,18 @@ def group_bins_frame(g: np.ndarray) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         for c in GROUP_COLS[1:]:
             out[c] = np.where(cnt > 0, g[:, :, OBS.index(c)] / np.where(cnt > 0, cnt, 1), np.nan).ravel()
-    return pd.DataFrame(out)
+    return compact_group_bins(pd.DataFrame(out))
+
+
+def compact_group_bins(df: pd.DataFrame) -> pd.DataFrame:
+    """Integer counts and means rounded to 9 significant digits (half the size of ``group_bins.csv``;
+    the table only feeds the drift test and the chain-group jackknife)."""
+    df = df.copy()
+    df["count"] = df["count"].round().astype(np.int64)
+    for c in GROUP_COLS[1:]:
+        if c in df.columns:
+            df[c] = [float(f"{v:.9g}") for v in df[c].to_numpy(float)]
+    return df
 
 
 def _drift_groups(group_bins: pd.DataFrame, cols) -> dict:
