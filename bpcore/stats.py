@@ -190,5 +190,7 @@ def jackknife(func: Callable[..., float], *columns: Sequence[float], weights: Se
     for i in range(n):
         wi = tot_w - w[i]
         reps[i] = func(*((tot - cols[:, i] * w[i]) / wi))
+    if not np.all(np.isfinite(reps)):  # e.g. a mass d*beta/<W^2> with <W^2> = 0: no error to give
+        return Estimate(full, float("nan"), float("nan"), n, float(n), False)
     err = float(math.sqrt((n - 1) / n * np.sum((reps - reps.mean()) ** 2)))
     return Estimate(full, err, float("nan"), n, float(n), True)

@@ -109,8 +109,12 @@ def test_stored_qmc_runs_are_consistent(bins_csv):
     for name in ("energy", "mass", "r2", "winding2"):
         if getattr(again, name) is None:  # r2 of a one-electron run
             continue
-        assert getattr(again, name).mean == pytest.approx(res[f"{name}_mean"], rel=1e-9)
-        assert getattr(again, name).err <= res[f"{name}_err"] * (1 + 1e-9)  # stored: incl. chain groups
+        est = getattr(again, name)
+        if not np.isfinite(est.mean):  # m* of a run whose displacement never moved (deep Holstein polaron)
+            assert not np.isfinite(res[f"{name}_mean"])
+            continue
+        assert est.mean == pytest.approx(res[f"{name}_mean"], rel=1e-9)
+        assert est.err <= res[f"{name}_err"] * (1 + 1e-9)  # stored: incl. chain groups
     gb = pd.read_csv(folder / "group_bins.csv")
     assert gb.group.nunique() == 16 and gb.bin.nunique() == len(bins)
     per_bin = gb.assign(e=gb.energy.fillna(0) * gb["count"]).groupby("bin")[["count", "e"]].sum()
