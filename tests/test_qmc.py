@@ -301,6 +301,28 @@ def test_chain_group_drift_is_fair_for_correlated_bins():
     assert qmc._drift_groups(_ar1_group_bins(rng, G=3)[0], ["energy"]) == {}
 
 
+def test_frozen_chains_get_the_error_of_their_spread():
+    """Chains whose displacement never moves (a heavy pair) give constant bins, hence a zero bin error;
+    the chain groups differ, and Result.from_bins with group_bins reports their spread (jackknife over
+    groups = std/sqrt(G) for equal weights), also for a group without any physical measurement (left out)."""
+    G, nb = 16, 64
+    w2 = np.random.default_rng(5).uniform(1.0, 13.0, size=G)  # each group's <|dR|^2>, frozen
+    count = np.full(G, 10.0)
+    count[10] = 0.0  # both chains of group 10 stuck outside the physical sector
+    gb = pd.DataFrame({"bin": np.repeat(np.arange(nb), G), "group": np.tile(np.arange(G), nb),
+                       "count": np.tile(count, nb), "energy": -5.0, "r2": 2.0,
+                       "winding2": np.tile(np.where(count > 0, w2, np.nan), nb), "nph": 3.0})
+    live = w2[count > 0]
+    bins = pd.DataFrame({"bin": np.arange(nb), "count": count.sum(), "energy": -5.0, "r2": 2.0,
+                         "winding2": live.mean(), "nph": 3.0})
+    params = {"dim": 3, "beta": 32.0, "electrons": 2}
+    assert qmc.Result.from_bins(params, bins).winding2.err == 0.0
+    res = qmc.Result.from_bins(params, bins, group_bins=gb)
+    assert res.winding2.err == pytest.approx(live.std(ddof=1) / math.sqrt(len(live)), rel=1e-9)
+    assert res.mass.err / res.mass.mean == pytest.approx(res.winding2.err / res.winding2.mean, rel=1e-9)
+    assert res.info["drift_method"] == "chain groups"  # the empty group is left out, not a reason to give up
+
+
 def test_result_interface():
     r = run("bond-peierls", 2, 0, 2, 3.0, 1.0, 1.0, U=8.0, seed=5, sweeps=40, n_bins=8, therm=40)
     for col in ("count", "energy", "r2", "winding2", "nph"):

@@ -131,9 +131,12 @@ class Result:
         drift = _drift_groups(group_bins, cols) if group_bins is not None and len(group_bins) else {}
         info["drift_method"] = "chain groups" if drift else "bins"
         info["drift_sigma"] = drift or _drift(b, cols)
-        return cls(energy=est("energy"), mass=mass, r2=r2, n_phonons=est("nph"), winding2=w2,
-                   acceptance=dict(acceptance or {}), params=dict(params), backend=backend, bins=bins,
-                   info=info, group_bins=group_bins)
+        res = cls(energy=est("energy"), mass=mass, r2=r2, n_phonons=est("nph"), winding2=w2,
+                  acceptance=dict(acceptance or {}), params=dict(params), backend=backend, bins=bins,
+                  info=info, group_bins=group_bins)
+        if group_bins is not None and len(group_bins):  # errors over independent chain groups, also on reload
+            res.widen_errors(_group_errors(group_bins, cols))
+        return res
 
     def widen_errors(self, chain_err: dict) -> None:
         """Use the larger of the time-bin error and the error over independent chain groups
@@ -214,12 +217,29 @@ def compact_group_bins(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _group_errors(group_bins: pd.DataFrame, cols) -> dict:
+    """Jackknife errors over the chain groups of :func:`group_bins_frame` (``Driver.chain_errors`` from
+    the stored per-bin table, so that a reloaded result keeps them)."""
+    from bpcore.qmc.driver import Driver
+
+    gb = group_bins[group_bins["count"] > 0]
+    w = gb["count"].to_numpy(float)
+    tab = gb.assign(**{c: gb[c].to_numpy(float) * w for c in cols}).groupby("group")[["count", *cols]].sum()
+    from bpcore.qmc.engine import OBS
+
+    g = np.zeros((len(tab), len(OBS)))
+    g[:, 0] = tab["count"].to_numpy(float)
+    for c in cols:
+        g[:, OBS.index(c)] = tab[c].to_numpy(float)
+    return {k: v for k, v in Driver.chain_errors(g).items() if k in cols}
+
+
 def _drift_groups(group_bins: pd.DataFrame, cols) -> dict:
     """Thermalisation check from independent chain groups: for each group k the difference d_k of its
     mean over the 2nd and the 1st half of the bins; returns mean(d)/(std(d)/sqrt(G)) per observable.
     The groups are statistically independent, so, unlike :func:`_drift`, this stays a fair test when a
-    chain's autocorrelation time is longer than a bin (consecutive bins correlated). Empty when fewer
-    than 8 bins, fewer than 4 groups, or a group has no measurement in a half."""
+    chain's autocorrelation time is longer than a bin (consecutive bins correlated). Groups without a
+    measurement in one half are left out; empty when fewer than 8 bins or fewer than 4 groups remain."""
     gb = group_bins
     nb = int(gb["bin"].max()) + 1 if len(gb) else 0
     h = nb // 2
@@ -237,11 +257,12 @@ def _drift_groups(group_bins: pd.DataFrame, cols) -> dict:
         sel = half >= 0
         np.add.at(s, (half[sel], grp[sel]), x[sel])
         np.add.at(n, (half[sel], grp[sel]), w[sel])
-        if np.any(n <= 0):
+        live = np.all(n > 0, axis=0)  # groups with measurements in both halves
+        if live.sum() < 4:
             return {}
-        d = s[1] / n[1] - s[0] / n[0]
+        d = s[1, live] / n[1, live] - s[0, live] / n[0, live]
         sd = d.std(ddof=1)
-        out[c] = float(d.mean() / (sd / math.sqrt(G))) if sd > 0 else 0.0
+        out[c] = float(d.mean() / (sd / math.sqrt(live.sum()))) if sd > 0 else 0.0
     return out
 
 

@@ -71,11 +71,14 @@ class Driver:
     def chain_errors(groups: np.ndarray) -> dict:
         """Jackknife errors over groups of independent chains (each group's measurements summed over
         the whole run). Unlike the errors from time bins of chain averages, these stay honest when a
-        chain's autocorrelation time is longer than a bin (the bins are then correlated)."""
+        chain's autocorrelation time is longer than a bin (the bins are then correlated). Groups
+        without measurements (both chains stuck outside the physical sector) are left out; with fewer
+        than two groups left there is no estimate."""
         g = np.asarray(groups, float)
+        g = g[g[:, 0] > 0]
         G = g.shape[0]
         out = {}
-        if G < 2 or np.any(g[:, 0] <= 0):
+        if G < 2:
             return out
         tot = g.sum(axis=0)
         for k, name in enumerate(OBS):
