@@ -165,9 +165,9 @@ def jackknife_ratio_stats(bins: pd.DataFrame, f, columns, n_blocks: int | None =
 
 def _per_group(group_bins: pd.DataFrame, columns) -> pd.DataFrame:
     """One row per chain group: its number of measurements and its count-weighted means of ``columns``."""
-    g = group_bins[group_bins["count"] > 0]
-    w = g["count"].to_numpy(float)
-    agg = g.assign(**{c: g[c].to_numpy(float) * w for c in columns}).groupby("group")[["count", *columns]].sum()
+    from bpcore.qmc import group_totals
+
+    agg = group_totals(group_bins, columns)
     for c in columns:
         agg[c] = agg[c] / agg["count"]
     return agg.reset_index(drop=True)

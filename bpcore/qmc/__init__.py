@@ -217,16 +217,21 @@ def compact_group_bins(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def group_totals(group_bins: pd.DataFrame, cols) -> pd.DataFrame:
+    """One row per chain group with measurements: their number (``count``) and, per column of ``cols``,
+    the sum of the observable over them (bin means of :func:`group_bins_frame` weighted by counts)."""
+    gb = group_bins[group_bins["count"] > 0]
+    w = gb["count"].to_numpy(float)
+    return gb.assign(**{c: gb[c].to_numpy(float) * w for c in cols}).groupby("group")[["count", *cols]].sum()
+
+
 def _group_errors(group_bins: pd.DataFrame, cols) -> dict:
     """Jackknife errors over the chain groups of :func:`group_bins_frame` (``Driver.chain_errors`` from
     the stored per-bin table, so that a reloaded result keeps them)."""
     from bpcore.qmc.driver import Driver
-
-    gb = group_bins[group_bins["count"] > 0]
-    w = gb["count"].to_numpy(float)
-    tab = gb.assign(**{c: gb[c].to_numpy(float) * w for c in cols}).groupby("group")[["count", *cols]].sum()
     from bpcore.qmc.engine import OBS
 
+    tab = group_totals(group_bins, cols)
     g = np.zeros((len(tab), len(OBS)))
     g[:, 0] = tab["count"].to_numpy(float)
     for c in cols:

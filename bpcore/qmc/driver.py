@@ -288,5 +288,6 @@ class Driver:
         group_bins = None if ck["group_bins"] is None else group_bins_frame(np.array(ck["group_bins"]))
         res = Result.from_bins(params, bins, acceptance=acc_rates, backend=backend.arch(), info=info,
                                group_bins=group_bins)
-        res.widen_errors(cerr)
+        if group_bins is None:  # from_bins already widened the errors from the same groups' bins
+            res.widen_errors(cerr)
         return res
