@@ -1213,39 +1213,73 @@ class Engine:
         return free, point, nF, sel
 
     @ti.func
+    def line_breaks(self, w, u, i, tc0, tc1, act0, act1):
+        """Does the line through event (u, i) break when the paths of the electrons with act_s = 1
+        are shifted after tc_s (the test of ``cut_ok`` for one line, from either of its ends)?"""
+        C = self.CAP
+        ue = u
+        ie = i
+        pp = self.partner[w, u, i]
+        if self.wrap[w, u, i] == 2:  # test from the early end of a line through tau = beta
+            ue = pp // C
+            ie = pp % C
+            pp = u * C + i
+        ps = pp // C
+        pidx = pp % C
+        sh_me = 0
+        if (ue == 0 and act0 == 1 and self.tau[w, ue, ie] > tc0) or \
+                (ue == 1 and act1 == 1 and self.tau[w, ue, ie] > tc1):
+            sh_me = 1
+        sh_p = 0
+        tp = self.tau[w, ps, pidx]
+        if (ps == 0 and act0 == 1 and tp > tc0) or (ps == 1 and act1 == 1 and tp > tc1):
+            sh_p = 1
+        brk = 0
+        if self.wrap[w, ue, ie] == 0:
+            if sh_me != sh_p:
+                brk = 1
+        else:  # the early end of a line through tau = beta
+            act_me = act0
+            if ue == 1:
+                act_me = act1
+            if sh_p - sh_me != act_me:
+                brk = 1
+        return brk
+
+    @ti.func
+    def cut2_ok(self, w, tc0, tc1):
+        """``cut_ok(w, tc0, tc1, 1, 1)`` for a pair cut whose tc0 no phonon line covers (``move_cut2``
+        draws tc0 from the line-free time, or removes a kink there). A line end before both cut times
+        is shifted on neither electron, one after both on both, exactly as for a common cut at the
+        line-free tc0, which breaks no line; so only lines with an end between the two cut times can
+        break, and only the events in that window (binary search) are visited."""
+        lo = ti.min(tc0, tc1)
+        hi = ti.max(tc0, tc1)
+        ok = 1
+        for u in range(2):
+            for i in range(self.n_before(w, u, lo, 0), self.nev[w, u]):
+                if ok == 0 or self.tau[w, u, i] > hi:
+                    break
+                if self.partner[w, u, i] >= 0:
+                    if self.line_breaks(w, u, i, tc0, tc1, 1, 1) == 1:
+                        ok = 0
+        return ok
+
+    @ti.func
     def cut_ok(self, w, tc0, tc1, act0, act1):
         """Can the worldline parts after tc_s of the electrons with act_s = 1 be shifted by e (their
         D_s += e) without breaking a phonon line? Let sh = 1 for a shifted line end. A direct line
         needs equal sh at its ends; a line through tau = beta needs sh_late - sh_early = act of the
-        early end's electron (whose D enters the matching condition)."""
-        C = self.CAP
+        early end's electron (whose D enters the matching condition). Every line is tested once, from
+        its early end, a direct line from both (``line_breaks``)."""
         ok = 1
         for u in range(self.pi[3]):
             for i in range(self.nev[w, u]):
                 if ok == 0:
                     break
-                pp = self.partner[w, u, i]
-                if pp >= 0:
-                    ps = pp // C
-                    pidx = pp % C
-                    sh_me = 0
-                    if (u == 0 and act0 == 1 and self.tau[w, u, i] > tc0) or \
-                            (u == 1 and act1 == 1 and self.tau[w, u, i] > tc1):
-                        sh_me = 1
-                    sh_p = 0
-                    tp = self.tau[w, ps, pidx]
-                    if (ps == 0 and act0 == 1 and tp > tc0) or (ps == 1 and act1 == 1 and tp > tc1):
-                        sh_p = 1
-                    wf = self.wrap[w, u, i]
-                    if wf == 0:
-                        if sh_me != sh_p:
-                            ok = 0
-                    elif wf == 1:  # this is the early end, the partner the late end
-                        act_me = act0
-                        if u == 1:
-                            act_me = act1
-                        if sh_p - sh_me != act_me:
-                            ok = 0
+                if self.partner[w, u, i] >= 0 and self.wrap[w, u, i] != 2:
+                    if self.line_breaks(w, u, i, tc0, tc1, act0, act1) == 1:
+                        ok = 0
         return ok
 
     @ti.func
@@ -1465,7 +1499,7 @@ class Engine:
                         k = d
                         valid = 1
         if valid == 1:
-            if self.cut_ok(w, tc0, tc1, 1, 1) == 0:
+            if self.cut2_ok(w, tc0, tc1) == 0:
                 valid = 0
         if valid == 1:
             dS = self.duv_cut(w, tc0, tc1, 1, 1, e)
