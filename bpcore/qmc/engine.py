@@ -97,6 +97,7 @@ class Engine:
         self.x0 = ti.Vector.field(3, ti.i32, shape=(W, 2))
         self.D = ti.Vector.field(3, ti.i32, shape=(W, 2))
         self.nlines = ti.field(ti.i32, shape=W)
+        self.cbuf = ti.field(ti.i32, shape=(W, 2 * C))  # scratch: the link move's candidate kinks
         self.counter = ti.field(ti.u64, shape=W)
         self.overflow = ti.field(ti.i32, shape=W)
         self.acc = ti.field(ti.f64, shape=(W, N_OBS))
@@ -823,7 +824,9 @@ class Engine:
         on A's bond, direct and through tau = beta) of exp(-Omega l); zb: the same for kink B when
         sb >= 0 (the unlink move needs both); with ``pick = 1`` also one of A's candidates
         (cs, ci, cw: electron, index, wrapped) drawn with probability weight / za by weighted
-        reservoir sampling (one random number per candidate, so no second scan)."""
+        reservoir sampling (one random number per candidate, so no second scan), and the bare kinks
+        on A's axis are listed in ``cbuf`` (their number is the 6th value returned), where
+        ``z_listed`` finds the candidates of the drawn partner without another scan."""
         pa, axa = self.site_key(w, sa, ia)
         ta = self.tau[w, sa, ia]
         pb = pa
@@ -837,11 +840,15 @@ class Engine:
         cs = -1
         ci = -1
         cw = 0
+        nbuf = 0
         for sc in range(self.pi[3]):
             for ic in range(self.nev[w, sc]):
                 dc = self.dirn[w, sc, ic]
                 if self.kind[w, sc, ic] == 0 and dc >= 0:
                     ax = dc // 2
+                    if pick == 1 and ax == axa:
+                        self.cbuf[w, nbuf] = sc * self.CAP + ic
+                        nbuf += 1
                     if ax == axa or ax == axb:
                         pc, _ax = self.site_key(w, sc, ic)
                         tc = self.tau[w, sc, ic]
@@ -861,7 +868,27 @@ class Engine:
                         if ax == axb and (sc != sb or ic != ib):
                             v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
                             zb += v0 + v1
-        return za, zb, cs, ci, cw
+        return za, zb, cs, ci, cw, nbuf
+
+    @ti.func
+    def z_listed(self, w, sb, ib, nbuf):
+        """``cand``'s zb for a kink B on the axis of the kinks listed in ``cbuf`` by ``cand(pick = 1)``:
+        the same candidates in the same order (the list holds every bare kink on that axis), so
+        the same sum, from the short list instead of a scan over all events."""
+        C = self.CAP
+        pb, _axb = self.site_key(w, sb, ib)
+        tb = self.tau[w, sb, ib]
+        zb = 0.0
+        for k in range(nbuf):
+            q = self.cbuf[w, k]
+            sc = q // C
+            ic = q % C
+            if sc != sb or ic != ib:
+                pc, _ax = self.site_key(w, sc, ic)
+                v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, self.tau[w, sc, ic])
+                zb += v0  # two additions, as in cand's loop (bit-identical sums)
+                zb += v1
+        return zb
 
     @ti.func
     def pick_linked(self, w, r):
@@ -950,15 +977,15 @@ class Engine:
                 valid = 2
         if valid == 1:
             # A's partner B drawn in the scan that sums A's candidates; then B's candidates
-            za, _zb, sb, ib, wr = self.cand(w, sa, ia, -1, 0, 1)
+            za, _zb, sb, ib, wr, nbuf = self.cand(w, sa, ia, -1, 0, 1)
             if sb >= 0 and za > 0.0:
-                zb, _z, _s, _i, _x = self.cand(w, sb, ib, -1, 0, 0)
+                zb = self.z_listed(w, sb, ib, nbuf)
                 if zb > 0.0:
                     ratio = a2t2 * nb / ((nl + 1) * (1.0 / za + 1.0 / zb))
                     if self.accept(w, ratio, 2):
                         self.set_line(w, sa, ia, sb, ib, wr)
         elif valid == 2:
-            za, zb, _s, _i, _x = self.cand(w, sa, ia, sb, ib, 0)
+            za, zb, _s, _i, _x, _n = self.cand(w, sa, ia, sb, ib, 0)
             ratio = (nl * (1.0 / za + 1.0 / zb)) / (a2t2 * nb)
             if self.accept(w, ratio, 3):
                 self.partner[w, sa, ia] = -1
