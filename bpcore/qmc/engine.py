@@ -891,21 +891,33 @@ class Engine:
         return zb
 
     @ti.func
-    def pick_linked(self, w, r):
-        """The r-th event carrying a line (over both electrons)."""
-        cnt = 0
+    def pick_event(self, w, want_line):
+        """A uniformly drawn bare kink (``want_line = 0``: kind 0, a hop) or line end (``want_line = 1``)
+        of the chain, by rejection: events drawn uniformly over both electrons until one qualifies
+        (the caller ensures that one exists). Expected cost n_events / n_qualifying draws instead of a
+        scan over the events."""
+        nt = 0
+        for s in range(self.pi[3]):
+            nt += self.nev[w, s]
+        n0 = self.nev[w, 0]
         rs = 0
         ri = 0
-        for s in range(self.pi[3]):
-            if cnt <= r:
-                for i in range(self.nev[w, s]):
-                    if self.partner[w, s, i] >= 0:
-                        if cnt == r:
-                            rs = s
-                            ri = i
-                            cnt += 1
-                            break
-                        cnt += 1
+        found = 0
+        while found == 0:
+            r = self.randint(w, nt)
+            s = 0
+            i = r
+            if r >= n0:
+                s = 1
+                i = r - n0
+            if want_line == 1:
+                if self.partner[w, s, i] >= 0:
+                    found = 1
+            elif self.kind[w, s, i] == 0 and self.dirn[w, s, i] >= 0:
+                found = 1
+            if found == 1:
+                rs = s
+                ri = i
         return rs, ri
 
     @ti.func
@@ -950,22 +962,11 @@ class Engine:
         if ins == 1:
             nb = self.count_bare(w)
             if nb >= 2 and a2t2 > 0.0:
-                r = self.randint(w, nb)
-                cnt = 0
-                for s in range(self.pi[3]):
-                    if cnt <= r:
-                        for i in range(self.nev[w, s]):
-                            if self.kind[w, s, i] == 0 and self.dirn[w, s, i] >= 0:
-                                if cnt == r:
-                                    sa = s
-                                    ia = i
-                                    cnt += 1
-                                    break
-                                cnt += 1
+                sa, ia = self.pick_event(w, 0)
                 valid = 1
         else:
             if nl > 0:
-                sa, ia = self.pick_linked(w, self.randint(w, 2 * nl))
+                sa, ia = self.pick_event(w, 1)
                 pp = self.partner[w, sa, ia]
                 sb = pp // C
                 ib = pp % C
@@ -1055,7 +1056,7 @@ class Engine:
                         self.set_line(w, sa, ka, sb, kb, wr)
         else:
             if nl > 0:
-                sa, ia = self.pick_linked(w, self.randint(w, 2 * nl))
+                sa, ia = self.pick_event(w, 1)
                 pp = self.partner[w, sa, ia]
                 sb = pp // C
                 ib = pp % C
