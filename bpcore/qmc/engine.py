@@ -1298,14 +1298,19 @@ class Engine:
         """Can the worldline parts after tc_s of the electrons with act_s = 1 be shifted by e (their
         D_s += e) without breaking a phonon line? Let sh = 1 for a shifted line end. A direct line
         needs equal sh at its ends; a line through tau = beta needs sh_late - sh_early = act of the
-        early end's electron (whose D enters the matching condition). Every line is tested once, from
-        its early end, a direct line from both (``line_breaks``)."""
+        early end's electron (whose D enters the matching condition). Only the lines with an end on a
+        shifted electron are tested (``line_breaks``)."""
         ok = 1
         for u in range(self.pi[3]):
-            for i in range(self.nev[w, u]):
+            act = act0
+            if u == 1:
+                act = act1
+            # a line without an end on a shifted electron has sh = 0 at both ends and never breaks;
+            # every line end on a shifted electron is tested (line_breaks tests from the early end)
+            for i in range(self.nev[w, u] * act):
                 if ok == 0:
                     break
-                if self.partner[w, u, i] >= 0 and self.wrap[w, u, i] != 2:
+                if self.partner[w, u, i] >= 0:
                     if self.line_breaks(w, u, i, tc0, tc1, act0, act1) == 1:
                         ok = 0
         return ok
@@ -1560,6 +1565,7 @@ class Engine:
             pp = self.partner[w, s, i]
             if pp >= 0 and pp // C != s:
                 inter = 1
+                break
         if inter == 0:
             act0 = 0
             act1 = 0
