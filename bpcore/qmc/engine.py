@@ -1217,7 +1217,13 @@ class Engine:
                 if pp >= 0:
                     wr = self.wrap[w, u, i]
                     if wr == 0:
-                        if self.tau[w, u, i] < self.tau[w, pp // C, pp % C]:
+                        # the walk is time-ordered: the partner of an early end is still ahead of the
+                        # walk's pointer on its electron (an index test, no read of its time)
+                        ps = pp // C
+                        ahead = i1
+                        if ps == 0:
+                            ahead = i0
+                        if pp % C >= ahead:
                             cov += 1
                         else:
                             cov -= 1
