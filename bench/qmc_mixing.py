@@ -15,7 +15,7 @@ to 1 % that this error implies (``cpu_s_to_1pct_<obs>_tau``).
 All settings start from the same thermalised configurations, so their differences are not those of
 the starting point. Those must be equilibrated (about 8000 sweeps at the reference point, see
 ``qmc_relaxation.py``): a study from chains thermalised for 4000 sweeps overstated the gain of the
-cheap move mix on m* fivefold. The reference point of issue 3 is the default (table in book/qmc.md):
+cheap move mix on m* fivefold. The reference point of issue 3 is the default (tables in book/qmc_performance.md):
 
     python bench/qmc_mixing.py --walkers 256 --therm 10000 --sweeps 1500 \\
         --settings '[{"eta": 0.5, "move_probs": [0.3,0.25,0.2,0.1,0.15,0.15,0.05]}, null]'

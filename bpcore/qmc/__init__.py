@@ -57,7 +57,7 @@ ALGO_DEFAULTS = dict(n_bins=64, eta=None, therm=None, n_steps=None, capacity=Non
 
 
 # Defaults for a pair on the unbounded lattice (L = 0), chosen with bench/qmc_mixing.py at the reference
-# point (2D bond-Peierls, t/Omega = 1, lambda = 1, U = 8, beta = 20; numbers in book/qmc.md). Only
+# point (2D bond-Peierls, t/Omega = 1, lambda = 1, U = 8, beta = 20; numbers in book/qmc_performance.md). Only
 # m = D_0 - D_1 = 0 is physical there: eta = 0.5 leaves ~2/3 of the sweeps unmeasured, eta = 0.1 ~1/4
 # and eta = 0.02 (bond-Peierls) ~1/12. The mass comes from the pair's displacement Delta R, which only the
 # cut moves change, and only at times not covered by a phonon line (~2 % of [0, beta) at the reference
