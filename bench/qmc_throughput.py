@@ -6,6 +6,9 @@ to reach a target relative error on the bipolaron mass at the reference point of
 
     BPCORE_ARCH=cpu python bench/qmc_throughput.py [--beta 20] [--walkers 32] [--therm 8000] [--sweeps 10000] [--seed 1]
 
+``--move-probs '[0.5,0.2,0.2,0.05,0.02,0.08,0.02]'`` (``bpcore.qmc.PAIR_L0_MOVES_BOND_PEIERLS_LINK``)
+measures another move mix; that one costs about 0.7 times the default (book/qmc_performance.md).
+
 The defaults thermalise each of 32 independent chains for 8000 sweeps from empty worldlines, the first
 quarter of them inside the thermalisation wall (``therm_r_max``, default for this point): without the
 wall the pair needs 10^4-2 x 10^4 sweeps to relax, with it about 4500 (``bench/qmc_relaxation.py``,
@@ -44,6 +47,8 @@ def main() -> None:
     ap.add_argument("--walkers", type=int, default=32)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--therm-r-max", type=int, default=None, help="thermalisation wall (default: run()'s)")
+    ap.add_argument("--move-probs", default=None,
+                    help="relative attempt weights of the updates, JSON list in the order of MOVES (default: run()'s)")
     args = ap.parse_args()
 
     from bpcore import backend, qmc
@@ -52,6 +57,8 @@ def main() -> None:
     kw = dict(model="bond-peierls", dim=2, L=0, electrons=2, beta=args.beta, omega=1.0, lam=args.lam, U=args.U,
               seed=args.seed, n_walkers=args.walkers, progress=False, pre_therm=args.pre_therm, clone=args.clone,
               therm_r_max=args.therm_r_max)
+    if args.move_probs is not None:
+        kw["move_probs"] = [float(x) for x in json.loads(args.move_probs)]
     # compile (and warm up) on a tiny run with the same shapes
     t0 = time.perf_counter()
     warm = qmc.run(**{**kw, "pre_therm": min(args.pre_therm, 1)}, sweeps=2, therm=1, n_bins=2)
