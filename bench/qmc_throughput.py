@@ -6,8 +6,9 @@ to reach a target relative error on the bipolaron mass at the reference point of
 
     BPCORE_ARCH=cpu python bench/qmc_throughput.py [--beta 20] [--walkers 32] [--therm 8000] [--sweeps 10000] [--seed 1]
 
-``--move-probs '[0.5,0.2,0.2,0.05,0.02,0.08,0.02]'`` (``bpcore.qmc.PAIR_L0_MOVES_BOND_PEIERLS_LINK``)
-measures another move mix; that one costs about 0.7 times the default (book/qmc_performance.md).
+``--move-probs '[0.5,0.1,0.3,0.05,0.02,0.08,0.02]'`` measures another move mix, here the previous default
+(``bpcore.qmc.PAIR_L0_MOVES_BOND_PEIERLS_V1``), which costs about 1.4 times the present one for m*
+(book/qmc_performance.md).
 
 The defaults thermalise each of 32 independent chains for 8000 sweeps from empty worldlines, the first
 quarter of them inside the thermalisation wall (``therm_r_max``, default for this point): without the

@@ -50,7 +50,7 @@ Pairs must stay bound where coherence sets in: every function reports ``tc_below
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -282,7 +282,8 @@ class _LoadOnlyStore:
 
 def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: float = 8.0, V: float = 0.0,
                  *, beta: float, L: int = 0, seed: int = 0, radius: str = "centre", binding: bool = True,
-                 compute: bool = True, store=None, run: Mapping | None = None, **algorithmic) -> dict:
+                 compute: bool = True, store=None, run: Mapping | None = None,
+                 pair_move_probs: Sequence[float] | None = None, **algorithmic) -> dict:
     """One point of Figs. 6–8: QMC bipolaron (and polaron, for Δ_BP) → T_c/Ω with jackknife errors.
 
     ``omega`` is Ω/t (t = 1). Runs go through :func:`bpcore.qmc.cached_run` under ``topic``
@@ -290,6 +291,10 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
     run raises LookupError). ``run`` holds the run-length fields (``sweeps``/``time_limit``)
     which are not part of the key. The polaron run takes U = V = 0 (one electron does not feel
     them), so it is shared by every U and V at the same (model, dim, Ω, λ, β).
+    ``pair_move_probs`` sets the attempt weights of a *bond-Peierls* bipolaron run only (the
+    figure notebooks pin the mix their stored runs were computed with,
+    :data:`bpcore.qmc.PAIR_L0_MOVES_BOND_PEIERLS_V1`, so that a change of the library default does not
+    change their keys); polaron and Holstein runs keep their defaults.
 
     Returns a flat dict: parameters, ``t_over_omega``, ``tc_over_omega`` ± ``tc_over_omega_err``
     (jackknife over the bipolaron bins), ``mass``/``r2``/``energy`` (± err), ``e_polaron``,
@@ -300,6 +305,7 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
     error of m* below :data:`MASS_REL_ERR_MAX`), ``backend``.
     """
     from bpcore import qmc
+    from bpcore.qmc.model import check_model
     from bpcore.store import Store
 
     st = store or Store()
@@ -307,7 +313,10 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
         st = _LoadOnlyStore(st)
     run = dict(run or {})
     common = dict(model=model, dim=dim, L=L, beta=beta, omega=omega, lam=lam, seed=seed, **algorithmic)
-    bp = qmc.cached_run(topic, store=st, electrons=2, U=U, V=V, **common, **run)
+    pair = dict(common)
+    if pair_move_probs is not None and check_model(model) == "bond-peierls":
+        pair["move_probs"] = [float(x) for x in pair_move_probs]
+    bp = qmc.cached_run(topic, store=st, electrons=2, U=U, V=V, **pair, **run)
     row = {"model": bp.params["model"], "dim": dim, "L": L, "omega": omega, "t_over_omega": 1.0 / omega,
            "lam": lam, "U": U, "V": V, "beta": beta, "seed": seed, "radius": radius,
            "energy": bp.energy.mean, "energy_err": bp.energy.err, "mass": bp.mass.mean,

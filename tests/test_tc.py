@@ -200,6 +200,15 @@ def test_qmc_pipeline_plumbing(monkeypatch, tmp_path):
     assert row["max_drift_sigma"] == pytest.approx(1.2) and row["equilibrated"]
     assert row["mass_resolved"]  # m* = 2.0 +- 0.0
     assert calls[1]["electrons"] == 1 and calls[1]["U"] == 0.0 and calls[1]["V"] == 0.0
+    assert "move_probs" not in calls[0] and "move_probs" not in calls[1]
+    # a pinned pair mix reaches the bond-Peierls bipolaron run only (not the polaron, not Holstein)
+    mix = [0.5, 0.1, 0.3, 0.05, 0.02, 0.08, 0.02]
+    calls.clear()
+    tc.qmc_tc_point("x", "bond-peierls", 2, 0.5, 1.0, U=8.0, beta=32.0, store=Store(tmp_path), pair_move_probs=mix)
+    assert calls[0]["electrons"] == 2 and calls[0]["move_probs"] == mix and "move_probs" not in calls[1]
+    calls.clear()
+    tc.qmc_tc_point("x", "holstein", 2, 0.5, 1.0, U=8.0, beta=32.0, store=Store(tmp_path), pair_move_probs=mix)
+    assert all("move_probs" not in c for c in calls)
     df = tc.qmc_tc_scan("x", [dict(lam=1.0)], model="bond-peierls", dim=2, omega=1.0, beta=16.0,
                         compute=False, skip_missing=True, store=Store(tmp_path))
     assert len(df) == 0
