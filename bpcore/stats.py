@@ -144,10 +144,15 @@ def tau_int(x: Sequence[float], c: float = 6.0) -> float:
         return 0.5
     f = np.fft.rfft(x, n=2 * n)
     acf = np.fft.irfft(f * np.conj(f))[:n].real
-    acf /= acf[0]
+    return sokal_tau(acf / acf[0], c)
+
+
+def sokal_tau(rho: np.ndarray, c: float = 6.0) -> float:
+    """tau_int = 1/2 + sum_{k=1}^{W} rho(k) of a normalised autocorrelation function ``rho``
+    (rho[0] = 1), with Sokal's automatic window: the smallest W with W >= c * tau(W)."""
     tau = 0.5
-    for w in range(1, n):
-        tau += acf[w]
+    for w in range(1, len(rho)):
+        tau += rho[w]
         if w >= c * tau:
             break
     return float(max(tau, 0.5))

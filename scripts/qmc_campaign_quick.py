@@ -11,11 +11,11 @@ import json
 import sys
 import time
 
-from bpcore import tc
+from bpcore import qmc, tc
 
 # radius: printed T_c only, not in the runs; pair_move_probs: the bond-Peierls pair mix the stored runs used
 Q = dict(run={"sweeps": 4000}, n_walkers=32, therm=8000, radius="centre",
-         pair_move_probs=[0.5, 0.1, 0.3, 0.05, 0.02, 0.08, 0.02])
+         pair_move_probs=qmc.PAIR_L0_MOVES_BOND_PEIERLS_V1)
 bo = 16.0
 jobs = []
 # fig06: t/Omega = 0.5, 1 first, then fig07 t/Omega=1, fig06 t/Omega=2, fig08 t/Omega=1, Holstein last
