@@ -1,21 +1,28 @@
 """The QMC points of Figs. 6-8 at the notebooks' `quick` profile, cheapest first, with a timing line per point.
 
 The stored runs under data/fig06_tc_2d/, data/fig07_tc_vs_U/ and data/fig08_tc_3d_coulomb/ were computed
-with this script (run on 2026-12-04 as /tmp/camp/campaign.py, the path their provenance records). It
-passes the same arguments as the notebooks, so the notebooks find the runs by their parameter hash;
-`make figure FIG=fig06_tc_2d ARGS="-p run_qmc True"` computes the same runs in notebook order.
+with this script. It passes the same arguments as the notebooks, so the notebooks find the runs by their
+parameter hash; `make figure FIG=fig06_tc_2d ARGS="-p run_qmc True"` computes the same runs in notebook
+order. With ``--store DIR`` every run is computed afresh into DIR (no lookup in data/), e.g. from a clean
+git worktree so that the provenance records a clean commit; copy the topic folders into data/ afterwards.
 
-    .venv/bin/python scripts/qmc_campaign_quick.py [first-job-index]
+    .venv/bin/python scripts/qmc_campaign_quick.py [--first N] [--store DIR]
 """
+import argparse
 import json
-import sys
 import time
 
-from bpcore import qmc, tc
+from bpcore import tc
+from bpcore.store import Store
 
-# radius: printed T_c only, not in the runs; pair_move_probs: the bond-Peierls pair mix the stored runs used
-Q = dict(run={"sweeps": 4000}, n_walkers=32, therm=8000, radius="centre",
-         pair_move_probs=qmc.PAIR_L0_MOVES_BOND_PEIERLS_V1)
+ap = argparse.ArgumentParser()
+ap.add_argument("--first", type=int, default=0, help="index of the first job to run")
+ap.add_argument("--store", default=None, help="compute every run afresh into this folder")
+args = ap.parse_args()
+store = Store(args.store, fallbacks=[]) if args.store else None
+
+# radius: printed T_c only, not in the runs
+Q = dict(run={"sweeps": 4000}, n_walkers=32, therm=8000, radius="centre", store=store)
 bo = 16.0
 jobs = []
 # fig06: t/Omega = 0.5, 1 first, then fig07 t/Omega=1, fig06 t/Omega=2, fig08 t/Omega=1, Holstein last
@@ -34,9 +41,8 @@ for l in [0.5, 0.75, 1.0, 1.25, 1.5]:
     jobs += [("fig08_tc_3d_coulomb", dict(model="bond-peierls", omega=0.5, lam=l, beta=2 * bo), dict(dim=3, U=8.0, V=0.8))]
 jobs += [("fig06_tc_2d", dict(model="holstein", omega=0.5, lam=l, beta=2 * bo), dict(dim=2, U=8.0)) for l in [1.0, 1.25, 1.5]]
 jobs += [("fig08_tc_3d_coulomb", dict(model="holstein", omega=0.5, lam=l, beta=2 * bo), dict(dim=3, U=8.0, V=0.8)) for l in [1.25, 1.5]]
-start = int(sys.argv[1]) if len(sys.argv) > 1 else 0
 for i, (topic, p, c) in enumerate(jobs):
-    if i < start:
+    if i < args.first:
         continue
     t0 = time.time()
     row = tc.qmc_tc_point(topic, **c, **p, **Q)
