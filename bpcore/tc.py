@@ -291,10 +291,10 @@ def qmc_tc_point(topic: str, model: str, dim: int, omega: float, lam: float, U: 
     run raises LookupError). ``run`` holds the run-length fields (``sweeps``/``time_limit``)
     which are not part of the key. The polaron run takes U = V = 0 (one electron does not feel
     them), so it is shared by every U and V at the same (model, dim, Ω, λ, β).
-    ``pair_move_probs`` sets the attempt weights of a *bond-Peierls* bipolaron run only (the
-    figure notebooks pin the mix their stored runs were computed with,
-    :data:`bpcore.qmc.PAIR_L0_MOVES_BOND_PEIERLS_V1`, so that a change of the library default does not
-    change their keys); polaron and Holstein runs keep their defaults.
+    ``pair_move_probs`` sets the attempt weights of a *bond-Peierls* bipolaron run only (e.g. to
+    keep finding runs made with an earlier default such as
+    :data:`bpcore.qmc.PAIR_L0_MOVES_BOND_PEIERLS_V1`, since the mix is part of a run's key); polaron
+    and Holstein runs keep their defaults. ``None``: the library default.
 
     Returns a flat dict: parameters, ``t_over_omega``, ``tc_over_omega`` ± ``tc_over_omega_err``
     (jackknife over the bipolaron bins), ``mass``/``r2``/``energy`` (± err), ``e_polaron``,

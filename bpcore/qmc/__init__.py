@@ -74,9 +74,8 @@ PAIR_L0_ETA_BOND_PEIERLS = 0.02
 # ~58 to ~37 sweeps for ~20 % more CPU per sweep; end to end (bench/qmc_throughput.py, 3 seeds) the CPU
 # time to 1 % on m* falls from 430-520 to 270-385 CPU-s.
 PAIR_L0_MOVES_BOND_PEIERLS = (0.5, 0.2, 0.2, 0.05, 0.02, 0.08, 0.02)
-# The previous mix: the stored bond-Peierls pair runs of Figs. 6-8 were computed with it. A run is keyed by
-# all its algorithmic parameters, so the figure notebooks pass it explicitly (``pair_move_probs``) and keep
-# finding those runs.
+# The previous mix, kept for comparisons (bench/qmc_throughput.py --move-probs); the stored runs of
+# Figs. 6-8 were first computed with it and then again with the present default.
 PAIR_L0_MOVES_BOND_PEIERLS_V1 = (0.5, 0.1, 0.3, 0.05, 0.02, 0.08, 0.02)
 PAIR_L0_CUT_WIDTH_BOND_PEIERLS = 1.0
 CUT_WIDTH = 0.5
