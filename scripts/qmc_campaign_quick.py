@@ -1,11 +1,12 @@
 """The QMC points of Figs. 6-8 at the notebooks' `quick` profile, cheapest first, with a timing line per point.
 
 The stored runs under data/fig06_tc_2d/, data/fig07_tc_vs_U/ and data/fig08_tc_3d_coulomb/ were computed
-with this script (2026-12-04, `--store` from a clean worktree of commit 0e816a7; 99 minutes on 2 cores;
-the provenance of every run records the command and the commit). It passes the same arguments as the notebooks, so the notebooks find the runs by their
+with this script (2026-12-04, with ``--store`` from a clean worktree of commit 0e816a7; 99 minutes on
+2 cores). It passes the same arguments as the notebooks, so the notebooks find the runs by their
 parameter hash; `make figure FIG=fig06_tc_2d ARGS="-p run_qmc True"` computes the same runs in notebook
-order. With ``--store DIR`` every run is computed afresh into DIR (no lookup in data/), e.g. from a clean
-git worktree so that the provenance records a clean commit; copy the topic folders into data/ afterwards.
+order. With ``--store DIR`` every run is computed afresh into DIR (no lookup in data/); run from a clean
+git worktree, the provenance of every run records a clean commit. Copy the topic folders into data/
+afterwards (book/reproducibility.md).
 
     .venv/bin/python scripts/qmc_campaign_quick.py [--first N] [--store DIR]
 """
