@@ -49,11 +49,14 @@ class NotEquilibratedWarning(UserWarning):
     """A QMC run whose bins still drift (see ``Result.info["drift_sigma"]``)."""
 
 
+# how the phonons are treated: "lines" (sampled as phonon lines, bpcore.qmc.engine) or "retarded"
+# (integrated out exactly, Holstein only, bpcore.qmc.retarded)
+ACTIONS = ("lines", "retarded")
 # run-length fields: not part of a stored result's key
 RUN_FIELDS = ("sweeps", "time_limit", "checkpoint", "progress")
 ALGO_DEFAULTS = dict(n_bins=64, eta=None, therm=None, n_steps=None, capacity=None, block_sweeps=None,
                      move_probs=None, cut_width=None, r_max=12, clone=1, pre_therm=0, relative_winding=True,
-                     therm_r_max=None)
+                     therm_r_max=None, action="lines", window=None)
 
 
 # Defaults for a pair on the unbounded lattice (L = 0), chosen with bench/qmc_mixing.py at the reference
@@ -327,9 +330,26 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
             check_number(k, a[k], minimum=1 if k != "therm" else 0, integer=True)
     d, b = p["dim"], p["beta"]
     cpl = coupling(p["model"], p["lam"], d, p["t"], p["omega"])
+    if a["action"] not in ACTIONS:
+        raise ValueError(f"action must be one of {ACTIONS}, got {a['action']!r}")
+    retarded = a["action"] == "retarded"
+    if retarded and p["model"] != "holstein":
+        raise ValueError("action='retarded' (phonons integrated out exactly) exists for the Holstein model "
+                         f"only, got model={p['model']!r}")
+    if a["window"] is not None and not retarded:
+        raise ValueError("window (the kink-pair window of action='retarded') needs action='retarded'")
+    if retarded:
+        from bpcore.qmc.retarded import default_window
+
+        if a["window"] is None:
+            a["window"] = default_window(p["omega"], b)
+        check_number("window", a["window"], minimum=0, strict_min=True)
+        a["window"] = float(a["window"])
+    else:
+        del a["action"], a["window"]  # the line engine: stays out of the store key (keeps existing hashes)
     # expected number of events per electron (free kinks + phonon-line ends), for sizing
-    est_events = b * (2 * d * p["t"] + (2 * cpl * cpl / p["omega"] if p["model"] == "holstein"
-                                       else 2 * d * cpl * 1.5))
+    est_events = b * (2 * d * p["t"] + (0.0 if retarded else 2 * cpl * cpl / p["omega"]
+                                       if p["model"] == "holstein" else 2 * d * cpl * 1.5))
     if a["n_steps"] is None:
         a["n_steps"] = int(max(8, min(4096, 0.5 * p["electrons"] * est_events)))
     if a["capacity"] is None:
@@ -358,6 +378,9 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
         a["move_probs"] = list(PAIR_L0_MOVES_BOND_PEIERLS)
         if d == 1:
             a["move_probs"][3] = 0.0  # no swap move in 1D
+    if a["move_probs"] is None and retarded:
+        two = p["electrons"] == 2
+        a["move_probs"] = [0.4, 0.0, 0.25, 0.0, 0.2, 0.1 if two else 0.0, 0.05 if two else 0.0]
     if a["move_probs"] is None:
         two = p["electrons"] == 2
         a["move_probs"] = [0.3, 0.25, 0.2, 0.1 if d > 1 else 0.0, 0.15, 0.15 if two else 0.0, 0.05 if two else 0.0]
@@ -369,6 +392,9 @@ def resolve_params(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0
         raise ValueError("move_probs must be 7 or 8 non-negative weights (pair, line, shift, swap, end, cut2, "
                          "translate[, bubble])")
     a["move_probs"] = [float(x) for x in a["move_probs"]]
+    if retarded and any(a["move_probs"][k] for k in range(len(a["move_probs"])) if k in (1, 3, 7)):
+        raise ValueError("move_probs: the phonon-line updates (line, swap, bubble; positions 2, 4, 8) do not "
+                         "exist with action='retarded'; give them weight 0")
     if not isinstance(a["relative_winding"], (bool, np.bool_)):
         raise ValueError(f"relative_winding must be True or False, got {a['relative_winding']!r}")
     a["relative_winding"] = bool(a["relative_winding"])

@@ -16,13 +16,19 @@ from bpcore.store import atomic_write_bytes
 _ENGINES: dict = {}
 
 
-def get_engine(W: int, CAP: int) -> Engine:
-    """Engines are cached per (W, CAP): kernels compile once per process and shape."""
-    key = (int(W), int(CAP))
+def get_engine(W: int, CAP: int, action: str = "lines") -> Engine:
+    """Engines are cached per (W, CAP, action): kernels compile once per process and shape.
+    ``action="retarded"``: the Holstein engine with the phonons integrated out
+    (:class:`bpcore.qmc.retarded.RetardedEngine`)."""
+    key = (int(W), int(CAP), action)
     if key not in _ENGINES:
         from bpcore import backend
 
-        _ENGINES[key] = Engine(*key, threads=backend.cpu_threads())
+        if action == "retarded":
+            from bpcore.qmc.retarded import RetardedEngine as cls
+        else:
+            cls = Engine
+        _ENGINES[key] = cls(int(W), int(CAP), threads=backend.cpu_threads())
     return _ENGINES[key]
 
 
@@ -94,8 +100,10 @@ class Driver:
     # -------------------------------------------------------------- helpers
     def _engine(self, W: int | None = None) -> Engine:
         p = self.p
-        eng = get_engine(self.W if W is None else W, self.cap)
-        eng.configure(model=p["model"], dim=p["dim"], L=p["L"], electrons=p["electrons"], beta=p["beta"],
+        action = p.get("action", "lines")
+        eng = get_engine(self.W if W is None else W, self.cap, action)
+        extra = {"window": p["window"]} if action == "retarded" else {}
+        eng.configure(**extra, model=p["model"], dim=p["dim"], L=p["L"], electrons=p["electrons"], beta=p["beta"],
                       omega=p["omega"], t=p["t"], coup=p["coupling"], U=p["U"], V=p["V"], eta=p["eta"],
                       seed=p["seed"], n_steps=p["n_steps"], move_probs=p["move_probs"],
                       cut_width=p["cut_width"], r_max=p["r_max"] if p["L"] == 0 else 0,
