@@ -430,7 +430,12 @@ def run(model, dim, L, electrons, beta, omega, lam, t=1.0, U=0.0, V=0.0, seed=0,
     translate and, optionally, an 8th: the bond-Peierls "bubble" move, off by default; a bond-Peierls
     pair on ``L = 0`` defaults to ``PAIR_L0_MOVES_BOND_PEIERLS``), and the warm start ``pre_therm``/``clone``: thermalise
     n_walkers/clone chains for ``pre_therm`` sweeps, copy each ``clone`` times, then ``therm``
-    sweeps on all chains (cheaper than thermalising every chain from empty worldlines).
+    sweeps on all chains (cheaper than thermalising every chain from empty worldlines). ``action``:
+    "lines" (default: the phonons sampled as lines, :mod:`bpcore.qmc.engine`) or, for Holstein only,
+    "retarded" (the phonons integrated out exactly, :mod:`bpcore.qmc.retarded`: the worldlines carry only
+    hop kinks and the retarded action, so the moves that change the displacement need no line-free time
+    and strongly bound Holstein pairs mix; updates pair, shift, end, cut2, translate; ``window`` is the
+    length of its kink-antikink window, default min(2/Omega, beta)).
     """
     from bpcore import backend
 

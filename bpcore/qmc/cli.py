@@ -24,6 +24,8 @@ def register_cli(subparsers) -> None:
     s.add_argument("--sweeps", type=int, default=None, help="measured sweeps per chain")
     s.add_argument("--walkers", type=int, default=None, help="number of independent chains")
     s.add_argument("--checkpoint", default=None, help="checkpoint .npz (resumed if it exists)")
+    s.add_argument("--action", default="lines", choices=("lines", "retarded"),
+                   help="phonons as sampled lines (default) or, Holstein only, integrated out exactly")
     s.add_argument("--json", action="store_true", help="print JSON (the default and only format)")
     s.set_defaults(func=cmd_qmc)
 
@@ -35,7 +37,7 @@ def cmd_qmc(args) -> int:
         args.time = 60.0
     res = qmc.run(args.model, args.dim, args.L, args.electrons, args.beta, args.omega, args.lam, t=args.t,
                   U=args.U, V=args.V, seed=args.seed, sweeps=args.sweeps, time_limit=args.time,
-                  n_walkers=args.walkers, checkpoint=args.checkpoint, progress=False)
+                  n_walkers=args.walkers, checkpoint=args.checkpoint, progress=False, action=args.action)
     sys.stdout.write(json.dumps(res.to_dict(), default=_default) + "\n")
     return 0
 
