@@ -143,6 +143,10 @@ def _weighted_jackknife(cols: Mapping[str, np.ndarray], weights: np.ndarray, f, 
     wsum = np.array([w[a:b].sum() for a, b in zip(edges[:-1], edges[1:])])
     full = f({k: s.sum() / wsum.sum() for k, s in sums.items()})
     loo = np.array([f({k: (s.sum() - s[i]) / (wsum.sum() - wsum[i]) for k, s in sums.items()}) for i in range(nb)])
+    if not np.all(np.isfinite(loo)):
+        # a block carries all of the signal (e.g. the only bins in which a heavy pair moved): the
+        # jackknife cannot resolve the estimate; report the full-sample value with an infinite error
+        return full, math.inf, full
     mean_loo = loo.mean()
     est = nb * full - (nb - 1) * mean_loo
     err = math.sqrt((nb - 1) / nb * np.sum((loo - mean_loo) ** 2))
@@ -198,15 +202,28 @@ def tc_from_bins(bins: pd.DataFrame, beta: float, dim: int, *, radius: str = "ce
 
     def f_tc(m):
         if m["winding2"] <= 0:
-            return math.inf
+            return 0.0  # no displacement sampled: m* = infinity, T_c = c n / m* = 0
         return _tc(dim * beta / m["winding2"], max(m["r2"], 0.0), dim, radius, coefficient)
 
     def f_mass(m):
         return dim * beta / m["winding2"] if m["winding2"] > 0 else math.inf
 
+    if isinstance(bins, pd.DataFrame) and {"winding2", "r2"} <= set(bins.columns):
+        b = bins[bins["count"] > 0] if "count" in bins.columns else bins
+    else:
+        b = pd.DataFrame()  # jackknife_ratio_stats below names what is wrong
+    if len(b) >= 2 and not np.any(b["winding2"].to_numpy(float) > 0):
+        w = b["count"].to_numpy(float) if "count" in b.columns else np.ones(len(b))
+        r2 = float(np.average(b["r2"].to_numpy(float), weights=w))
+        # the pair never moved in the whole run (a very heavy pair): m* = infinity as far as sampled,
+        # T_c = 0 with no error estimate (the caller's mass_resolved is False)
+        out = tc_from_values(1.0, r2, dim, radius=radius, coefficient=coefficient)
+        out.update(tc=0.0, tc_err=math.nan, mass=math.inf, mass_err=math.nan, r2=r2)
+        if binding is not None:
+            out["tc_below_binding"] = True
+        return out
     tc, tc_err = jackknife_ratio_stats(bins, f_tc, ("winding2", "r2"), n_blocks)
     mass, mass_err = jackknife_ratio_stats(bins, f_mass, ("winding2",), n_blocks)
-    b = bins[bins["count"] > 0] if "count" in bins.columns else bins
     w = b["count"].to_numpy(float) if "count" in b.columns else np.ones(len(b))
     r2 = float(np.average(b["r2"].to_numpy(float), weights=w))
     out = tc_from_values(mass, r2, dim, radius=radius, binding=binding, coefficient=coefficient)

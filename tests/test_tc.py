@@ -238,3 +238,17 @@ def test_peak_table_picks_the_largest_valid_point():
     assert row.lam_at_peak == 1.0 and row.tc_over_omega == 0.05  # the larger 0.09 point failed the drift check
     assert row.valid_points == 2 and row.points == 3
     assert row.tc_over_omega_centre == pytest.approx(tc.tc_from_values(4.0, 3.0, 2, radius="centre")["tc"] / 1.0)
+
+
+def test_tc_from_bins_pair_that_never_moved():
+    """A pair whose displacement stays zero over the whole run (a very heavy Holstein bipolaron):
+    m* = infinity as far as sampled, so T_c = 0, with no error estimate (the point counts as
+    unresolved), not infinity."""
+    b = pd.DataFrame({"count": np.ones(40), "winding2": np.zeros(40), "r2": np.full(40, 0.08)})
+    out = tc.tc_from_bins(b, 32.0, 2, binding=1.0)
+    assert out["tc"] == 0.0 and math.isinf(out["mass"]) and math.isnan(out["tc_err"])
+    assert out["tc_below_binding"] is True
+    # one bin with a displacement: the ordinary jackknife, a finite mass
+    b.loc[3, "winding2"] = 0.5
+    out = tc.tc_from_bins(b, 32.0, 2, binding=1.0)
+    assert math.isfinite(out["mass"]) and out["tc"] > 0
