@@ -58,6 +58,10 @@ class RetardedEngine(Engine):
         self._reset()
         self.k_refresh()
 
+    def set_r_max(self, r_max: int):
+        super().set_r_max(r_max)
+        self.k_refresh()  # the wall is part of the cached int v dtau
+
     def set_state(self, st: dict):
         super().set_state(st)
         self.k_refresh()  # Phi is a function of the worldlines: recomputed, not stored
