@@ -106,10 +106,12 @@ def tc_from_values(mass: float, r2: float, dim: int, *, radius: str = "centre", 
     Returns a dict: ``tc``, ``tc_err`` (linear error propagation of ``mass_err``, ``r2_err``,
     independent), ``n`` (density used), ``r2_used`` (R² after the radius convention, before the
     cap), ``saturated`` (the R² ≥ 1 cap is active), ``tc_below_binding`` (None without ``binding``).
+    ``mass = inf`` (a pair that never moved in its QMC run) gives ``tc = 0`` with ``tc_err = nan``.
     """
     dim = _check_dim(dim)
     _check_radius(radius)
-    check_number("mass", mass, minimum=0.0, strict_min=True)
+    never_moved = isinstance(mass, (int, float, np.floating)) and float(mass) == math.inf
+    check_number("mass", 1.0 if never_moved else mass, minimum=0.0, strict_min=True)
     check_number("r2", r2, minimum=0.0)
     check_number("mass_err", mass_err, minimum=0.0)
     check_number("r2_err", r2_err, minimum=0.0)
@@ -117,9 +119,12 @@ def tc_from_values(mass: float, r2: float, dim: int, *, radius: str = "centre", 
         check_number("coefficient", coefficient, minimum=0.0, strict_min=True)
     if binding is not None:
         check_number("binding", binding)
-    tc = _tc(mass, r2, dim, radius, coefficient)
     R2 = pair_r2(r2, radius)
     sat = R2 <= 1.0
+    if never_moved:
+        return {"tc": 0.0, "tc_err": math.nan, "n": touching_density(r2, dim, radius), "r2_used": R2,
+                "saturated": sat, "tc_below_binding": None if binding is None else bool(0.0 < binding)}
+    tc = _tc(mass, r2, dim, radius, coefficient)
     rel = (mass_err / mass) ** 2
     if not sat and r2 > 0:
         rel += (r2_err / r2) ** 2  # T_c ∝ 1/R² in both 2D and 3D above the cap
@@ -217,10 +222,8 @@ def tc_from_bins(bins: pd.DataFrame, beta: float, dim: int, *, radius: str = "ce
         r2 = float(np.average(b["r2"].to_numpy(float), weights=w))
         # the pair never moved in the whole run (a very heavy pair): m* = infinity as far as sampled,
         # T_c = 0 with no error estimate (the caller's mass_resolved is False)
-        out = tc_from_values(1.0, r2, dim, radius=radius, coefficient=coefficient)
-        out.update(tc=0.0, tc_err=math.nan, mass=math.inf, mass_err=math.nan, r2=r2)
-        if binding is not None:
-            out["tc_below_binding"] = True
+        out = tc_from_values(math.inf, r2, dim, radius=radius, binding=binding, coefficient=coefficient)
+        out.update(mass=math.inf, mass_err=math.nan, r2=r2)
         return out
     tc, tc_err = jackknife_ratio_stats(bins, f_tc, ("winding2", "r2"), n_blocks)
     mass, mass_err = jackknife_ratio_stats(bins, f_mass, ("winding2",), n_blocks)

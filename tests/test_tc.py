@@ -248,6 +248,10 @@ def test_tc_from_bins_pair_that_never_moved():
     out = tc.tc_from_bins(b, 32.0, 2, binding=1.0)
     assert out["tc"] == 0.0 and math.isinf(out["mass"]) and math.isnan(out["tc_err"])
     assert out["tc_below_binding"] is True
+    v = tc.tc_from_values(math.inf, 0.08, 3, binding=1.0)
+    assert v["tc"] == 0.0 and math.isnan(v["tc_err"]) and v["tc_below_binding"] is True
+    with pytest.raises(ValueError, match="mass"):
+        tc.tc_from_values(-math.inf, 0.08, 2)
     # one bin with a displacement: the ordinary jackknife, a finite mass
     b.loc[3, "winding2"] = 0.5
     out = tc.tc_from_bins(b, 32.0, 2, binding=1.0)
