@@ -114,6 +114,9 @@ def test_stored_qmc_runs_are_consistent(bins_csv):
             assert not np.isfinite(res[f"{name}_mean"])
             continue
         assert est.mean == pytest.approx(res[f"{name}_mean"], rel=1e-9)
+        if not np.isfinite(res[f"{name}_err"]):  # m* of a run whose displacement moved in a few bins only:
+            assert not np.isfinite(est.err)      # the jackknife has no error to give, stored or rebuilt
+            continue
         assert est.err <= res[f"{name}_err"] * (1 + 1e-9)  # stored: incl. chain groups
     gb = pd.read_csv(folder / "group_bins.csv")
     assert gb.group.nunique() == 16 and gb.bin.nunique() == len(bins)
