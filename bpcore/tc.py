@@ -155,6 +155,10 @@ def _weighted_jackknife(cols: Mapping[str, np.ndarray], weights: np.ndarray, f, 
     mean_loo = loo.mean()
     est = nb * full - (nb - 1) * mean_loo
     err = math.sqrt((nb - 1) / nb * np.sum((loo - mean_loo) ** 2))
+    if full != 0 and est * full <= 0:
+        # the bias correction exceeds the value itself (e.g. a mass from a handful of bins in which a
+        # heavy pair moved): unresolved; the full-sample value with an infinite error
+        return full, math.inf, full
     return est, err, full
 
 

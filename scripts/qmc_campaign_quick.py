@@ -2,7 +2,7 @@
 
 The stored runs under data/fig06_tc_2d/, data/fig07_tc_vs_U/ and data/fig08_tc_3d_coulomb/ were computed
 with this script (2026-12-04, with ``--store`` from a clean worktree of commit 0e816a7; 99 minutes on
-2 cores), except the Holstein jobs at lambda >= 1.25, which were computed with the phonons integrated out
+2 cores), except the Holstein jobs at lambda >= 1.1, which were computed with the phonons integrated out
 (``action="retarded"``) from a clean worktree of commit f85a55f (30 minutes; lambda = 1.1 added later,
 ``--first 42 --last 42``). It passes the same arguments as the notebooks, so the notebooks find the runs by their
 parameter hash; `make figure FIG=fig06_tc_2d ARGS="-p run_qmc True"` computes the same runs in notebook

@@ -252,7 +252,12 @@ def test_tc_from_bins_pair_that_never_moved():
     assert v["tc"] == 0.0 and math.isnan(v["tc_err"]) and v["tc_below_binding"] is True
     with pytest.raises(ValueError, match="mass"):
         tc.tc_from_values(-math.inf, 0.08, 2)
-    # one bin with a displacement: the ordinary jackknife, a finite mass
+    # one bin with a displacement: the mass is not resolved (infinite error), but finite and positive
     b.loc[3, "winding2"] = 0.5
     out = tc.tc_from_bins(b, 32.0, 2, binding=1.0)
-    assert math.isfinite(out["mass"]) and out["tc"] > 0
+    assert math.isfinite(out["mass"]) and out["mass"] > 0 and out["tc"] > 0
+    assert math.isinf(out["mass_err"])
+    # three such bins: the bias-corrected jackknife would give a negative mass; still unresolved, positive
+    b.loc[[20, 37], "winding2"] = [0.01, 0.002]
+    out = tc.tc_from_bins(b, 32.0, 2, binding=1.0)
+    assert out["mass"] > 0 and out["tc"] > 0 and not math.isfinite(out["mass_err"])
