@@ -217,22 +217,17 @@ def tc_from_bins(bins: pd.DataFrame, beta: float, dim: int, *, radius: str = "ce
     def f_mass(m):
         return dim * beta / m["winding2"] if m["winding2"] > 0 else math.inf
 
-    if isinstance(bins, pd.DataFrame) and {"winding2", "r2"} <= set(bins.columns):
-        b = bins[bins["count"] > 0] if "count" in bins.columns else bins
-    else:
-        b = pd.DataFrame()  # jackknife_ratio_stats below names what is wrong
-    if len(b) >= 2 and not np.any(b["winding2"].to_numpy(float) > 0):
-        w = b["count"].to_numpy(float) if "count" in b.columns else np.ones(len(b))
-        r2 = float(np.average(b["r2"].to_numpy(float), weights=w))
-        # the pair never moved in the whole run (a very heavy pair): m* = infinity as far as sampled,
-        # T_c = 0 with no error estimate (the caller's mass_resolved is False)
+    tc, tc_err = jackknife_ratio_stats(bins, f_tc, ("winding2", "r2"), n_blocks)
+    mass, mass_err = jackknife_ratio_stats(bins, f_mass, ("winding2",), n_blocks)
+    b = bins[bins["count"] > 0] if "count" in bins.columns else bins
+    w = b["count"].to_numpy(float) if "count" in b.columns else np.ones(len(b))
+    r2 = float(np.average(b["r2"].to_numpy(float), weights=w))
+    if math.isinf(mass):
+        # winding2 = 0 in every bin: the pair never moved in the whole run (a very heavy pair); m* =
+        # infinity as far as sampled, T_c = 0 with no error estimate (the caller's mass_resolved is False)
         out = tc_from_values(math.inf, r2, dim, radius=radius, binding=binding, coefficient=coefficient)
         out.update(mass=math.inf, mass_err=math.nan, r2=r2)
         return out
-    tc, tc_err = jackknife_ratio_stats(bins, f_tc, ("winding2", "r2"), n_blocks)
-    mass, mass_err = jackknife_ratio_stats(bins, f_mass, ("winding2",), n_blocks)
-    w = b["count"].to_numpy(float) if "count" in b.columns else np.ones(len(b))
-    r2 = float(np.average(b["r2"].to_numpy(float), weights=w))
     out = tc_from_values(mass, r2, dim, radius=radius, binding=binding, coefficient=coefficient)
     out.update(tc=tc, tc_err=tc_err, mass=mass, mass_err=mass_err, r2=r2)
     if group_bins is not None and len(group_bins):
