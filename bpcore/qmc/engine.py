@@ -1081,6 +1081,17 @@ class Engine:
                     self.nlines[w] = nl - 1
 
     @ti.func
+    def neighbour_times(self, w, s, i):
+        """Times of the events before and after event i of electron s (0 and beta at the ends)."""
+        lo = 0.0
+        hi = self.pf[0]
+        if i > 0:
+            lo = self.tau[w, s, i - 1]
+        if i < self.nev[w, s] - 1:
+            hi = self.tau[w, s, i + 1]
+        return lo, hi
+
+    @ti.func
     def move_shift(self, w):
         """Move one event in time between its neighbours (never across tau = 0)."""
         beta = self.pf[0]
@@ -1090,12 +1101,7 @@ class Engine:
         n = self.nev[w, s]
         if n > 0:
             i = self.randint(w, n)
-            lo = 0.0
-            hi = beta
-            if i > 0:
-                lo = self.tau[w, s, i - 1]
-            if i < n - 1:
-                hi = self.tau[w, s, i + 1]
+            lo, hi = self.neighbour_times(w, s, i)
             told = self.tau[w, s, i]
             tnew = lo + self.rand(w) * (hi - lo)
             dS = 0.0
@@ -1587,6 +1593,47 @@ class Engine:
 
     # ------------------------------------------------------------------ measurement
     @ti.func
+    def walk_pair(self, w, want_r2: ti.template(), want_v: ti.template()):
+        """One time-ordered walk over both worldlines: (int_0^beta |r_0 - r_1|^2 dtau (minimum image;
+        if ``want_r2``), int_0^beta v(r_0 - r_1) dtau (if ``want_v``)). Two electrons."""
+        beta = self.pf[0]
+        r2sum = 0.0
+        vsum = 0.0
+        n0 = self.nev[w, 0]
+        n1 = self.nev[w, 1]
+        i0 = 0
+        i1 = 0
+        p0 = self.x0[w, 0]
+        p1 = self.x0[w, 1]
+        tcur = 0.0
+        while tcur < beta:
+            nx0, nx1, tn = self.next_times(w, i0, i1)
+            dt = tn - tcur
+            if dt > 0.0:
+                if ti.static(want_r2):
+                    r = self.min_image(p0 - p1)
+                    r2sum += dt * ti.cast(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], ti.f64)
+                if ti.static(want_v):
+                    vsum += dt * self.vint(p0 - p1)
+            if i0 < n0 and nx0 <= tn:
+                p0 = self.pos[w, 0, i0]
+                i0 += 1
+            if i1 < n1 and nx1 <= tn:
+                p1 = self.pos[w, 1, i1]
+                i1 += 1
+            tcur = tn
+            if i0 >= n0 and i1 >= n1:
+                dtl = beta - tcur
+                if dtl > 0.0:
+                    if ti.static(want_r2):
+                        r = self.min_image(p0 - p1)
+                        r2sum += dtl * ti.cast(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], ti.f64)
+                    if ti.static(want_v):
+                        vsum += dtl * self.vint(p0 - p1)
+                tcur = beta
+        return r2sum, vsum
+
+    @ti.func
     def measure(self, w):
         if self.physical(w):
             beta = self.pf[0]
@@ -1602,34 +1649,7 @@ class Engine:
             vsum = 0.0
             r2sum = 0.0
             if nel == 2:
-                n0 = self.nev[w, 0]
-                n1 = self.nev[w, 1]
-                i0 = 0
-                i1 = 0
-                p0 = self.x0[w, 0]
-                p1 = self.x0[w, 1]
-                tcur = 0.0
-                while tcur < beta:
-                    nx0, nx1, tn = self.next_times(w, i0, i1)
-                    dt = tn - tcur
-                    if dt > 0.0:
-                        r = self.min_image(p0 - p1)
-                        r2sum += dt * ti.cast(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], ti.f64)
-                        vsum += dt * self.vint(p0 - p1)
-                    if i0 < n0 and nx0 <= tn:
-                        p0 = self.pos[w, 0, i0]
-                        i0 += 1
-                    if i1 < n1 and nx1 <= tn:
-                        p1 = self.pos[w, 1, i1]
-                        i1 += 1
-                    tcur = tn
-                    if i0 >= n0 and i1 >= n1:
-                        dtl = beta - tcur
-                        if dtl > 0.0:
-                            r = self.min_image(p0 - p1)
-                            r2sum += dtl * ti.cast(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], ti.f64)
-                            vsum += dtl * self.vint(p0 - p1)
-                        tcur = beta
+                r2sum, vsum = self.walk_pair(w, 1, 1)
             wv = ti.cast(self.D[w, 0], ti.f64)
             if nel == 2:
                 wv = 0.5 * ti.cast(self.D[w, 0] + self.D[w, 1], ti.f64)

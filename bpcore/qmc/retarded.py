@@ -227,31 +227,7 @@ class RetardedEngine(Engine):
         """int_0^beta v(r_0 - r_1) dtau (two electrons; U on site, V/r, the wall r_max)."""
         res = 0.0
         if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0 or self.pi[5] > 0):
-            beta = self.pf[0]
-            n0 = self.nev[w, 0]
-            n1 = self.nev[w, 1]
-            i0 = 0
-            i1 = 0
-            p0 = self.x0[w, 0]
-            p1 = self.x0[w, 1]
-            tcur = 0.0
-            while tcur < beta:
-                nx0 = beta
-                nx1 = beta
-                if i0 < n0:
-                    nx0 = self.tau[w, 0, i0]
-                if i1 < n1:
-                    nx1 = self.tau[w, 1, i1]
-                tn = ti.min(nx0, nx1)
-                if tn > tcur:
-                    res += (tn - tcur) * self.vint(p0 - p1)
-                if i0 < n0 and nx0 <= tn:
-                    p0 = self.pos[w, 0, i0]
-                    i0 += 1
-                if i1 < n1 and nx1 <= tn:
-                    p1 = self.pos[w, 1, i1]
-                    i1 += 1
-                tcur = tn
+            _r2, res = self.walk_pair(w, 0, 1)
         return res
 
     @ti.func
@@ -438,18 +414,12 @@ class RetardedEngine(Engine):
     @ti.func
     def r_shift(self, w):
         """Move a kink to a uniform time between its neighbours (symmetric proposal)."""
-        beta = self.pf[0]
         nel = self.pi[3]
         s = self.randint(w, nel)
         n = self.nev[w, s]
         if n > 0:
             i = self.randint(w, n)
-            lo = 0.0
-            hi = beta
-            if i > 0:
-                lo = self.tau[w, s, i - 1]
-            if i < n - 1:
-                hi = self.tau[w, s, i + 1]
+            lo, hi = self.neighbour_times(w, s, i)
             told = self.tau[w, s, i]
             tnew = lo + self.rand(w) * (hi - lo)
             if tnew > lo and tnew < hi and tnew != told:
@@ -588,31 +558,7 @@ class RetardedEngine(Engine):
             psi = ps[0] + ps[1] + ps[2]
             r2sum = 0.0
             if nel == 2:
-                n0 = self.nev[w, 0]
-                n1 = self.nev[w, 1]
-                i0 = 0
-                i1 = 0
-                p0 = self.x0[w, 0]
-                p1 = self.x0[w, 1]
-                tcur = 0.0
-                while tcur < beta:
-                    nx0 = beta
-                    nx1 = beta
-                    if i0 < n0:
-                        nx0 = self.tau[w, 0, i0]
-                    if i1 < n1:
-                        nx1 = self.tau[w, 1, i1]
-                    tn = ti.min(nx0, nx1)
-                    if tn > tcur:
-                        r = self.min_image(p0 - p1)
-                        r2sum += (tn - tcur) * ti.cast(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], ti.f64)
-                    if i0 < n0 and nx0 <= tn:
-                        p0 = self.pos[w, 0, i0]
-                        i0 += 1
-                    if i1 < n1 and nx1 <= tn:
-                        p1 = self.pos[w, 1, i1]
-                        i1 += 1
-                    tcur = tn
+                r2sum, _v = self.walk_pair(w, 1, 0)
             wv = ti.cast(self.D[w, 0], ti.f64)
             if nel == 2:
                 wv = 0.5 * ti.cast(self.D[w, 0] + self.D[w, 1], ti.f64)
