@@ -87,10 +87,12 @@ def test_retarded_strong_coupling_polaron_vs_ved():
 
 
 def test_retarded_cached_action_is_exact_and_runs_are_reproducible(tmp_path):
-    """After many accepted and rejected updates (each rejected one undone by its inverse), the cached
-    parts of the action equal a fresh computation from the worldlines, bit for bit; same seed -> same
-    bins; an interrupted run resumed from its checkpoint gives the bins of an uninterrupted one (the
-    action is recomputed from the restored worldlines)."""
+    """After a block of accepted and rejected updates (each rejected one undone by its inverse; the
+    kink-pair and shift updates add their local change of the action to the cache, the others
+    recompute it), the cached parts of Phi and Psi equal a fresh computation from the worldlines to
+    rounding (a local change that missed part of its window would show here); same seed -> same bins;
+    an interrupted run resumed from its checkpoint gives the bins of an uninterrupted one (the action
+    is recomputed from the restored worldlines at the start of every block)."""
     from bpcore.qmc.driver import get_engine
 
     kw = dict(model="holstein", dim=2, L=0, electrons=2, beta=6.0, omega=1.0, lam=1.0, U=2.0, V=0.5, seed=3,
@@ -99,8 +101,10 @@ def test_retarded_cached_action_is_exact_and_runs_are_reproducible(tmp_path):
     eng = get_engine(W, CAP, "retarded")
     cached = eng.phi_now().copy()
     eng.k_refresh()
-    assert np.array_equal(cached, eng.phi_now())
-    assert np.all(np.isfinite(cached)) and np.all(cached[:, :3] > 0)
+    fresh = eng.phi_now()
+    assert not np.array_equal(cached, fresh)  # the cache was updated locally, not recomputed
+    np.testing.assert_allclose(cached, fresh, rtol=1e-11, atol=1e-11 * np.abs(fresh).max())
+    assert np.all(np.isfinite(cached)) and np.all(cached[:, :3] > 0) and np.all(cached[:, 4:] > 0)
     assert a.bins.equals(run(**kw).bins)
     ck = tmp_path / "ck.npz"
     part = run(**kw, checkpoint=ck, _max_blocks=3)

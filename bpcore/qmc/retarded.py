@@ -24,9 +24,14 @@ Estimators are the conditional expectations of the line engine's, given the worl
 events = n_kinks + 2 Phi, lines = Phi, sum of line lengths Psi = g^2 sum int int u exp(-Omega u) delta,
 energy = (-n_kinks - 2 Phi + Omega Psi + int v) / beta, phonon number = Psi / beta.
 
-Each update is applied in place, the parts of Phi that involve a changed worldline are recomputed from
-scratch (O(n_s (n_0 + n_1)) segment pairs; no accumulated rounding), and a rejected update is undone by
-its inverse. Updates (indices of :data:`bpcore.qmc.engine.MOVES`): 0 kink-antikink pair on one electron
+Each update is applied in place and a rejected update is undone by its inverse. The kink-pair and
+shift updates change one path only on a time window W: the change of the action is the difference of
+the parts of Phi over W x [0, beta) and [0, beta) x W before and after (:meth:`RetardedEngine.local_phi`;
+O(k n log n) for k segments in W, instead of O(n^2)), and the cached Phi and Psi are updated by it. The
+updates that change a displacement D or a whole path (cuts, translation) recompute the parts that
+involve the changed worldline from scratch (O(n_s (n_0 + n_1)) segment pairs). The cache is recomputed
+from scratch at the start of every block, so rounding cannot accumulate, and a resumed run stays
+identical to an uninterrupted one. Updates (indices of :data:`bpcore.qmc.engine.MOVES`): 0 kink-antikink pair on one electron
 (shifts the path on an unfolded window of length < ``window``; across tau = beta it also translates the
 start, so the relative coordinate at tau = 0 moves), 2 shift a kink in time between its neighbours,
 4 one kink (a cut: D_s changes), 5 one kink on each electron, same direction, |tc_1 - tc_0| < ``cut_width``
@@ -44,15 +49,19 @@ class RetardedEngine(Engine):
 
     def __init__(self, W: int, CAP: int, threads: int | None = None):
         super().__init__(W, CAP, threads)
-        # cached parts of Phi: [0] = P(0,0), [1] = P(1,1), [2] = P(0,1) + P(1,0); [3] = int v dtau
-        self.phi = ti.field(ti.f64, shape=(W, 4))
-        self.rf = ti.field(ti.f64, shape=4)  # [0] kink-pair window
+        # cached parts of Phi: [0] = P(0,0), [1] = P(1,1), [2] = P(0,1) + P(1,0); [3] = int v dtau;
+        # [4], [5], [6]: the same parts of Psi (the estimator of the phonon number)
+        self.phi = ti.field(ti.f64, shape=(W, 7))
+        self.rf = ti.field(ti.f64, shape=4)  # [0] kink-pair window; [1], [2] slopes of G_0, G_1 beyond beta
 
     def configure(self, *, window=2.0, **kw):
         if kw.get("model") != "holstein":
             raise ValueError("the retarded-action engine is for the Holstein model only")
         super().configure(**kw)
-        self.rf.from_numpy(np.array([min(float(window), float(kw["beta"])), 0.0, 0.0, 0.0]))
+        om, beta = float(kw["omega"]), float(kw["beta"])
+        xb = om * beta
+        slopes = [-np.expm1(-xb) / om, (1.0 - np.exp(-xb) * (1.0 + xb)) / om ** 2]
+        self.rf.from_numpy(np.array([min(float(window), beta), *slopes, 0.0]))
 
     def reset(self):
         self._reset()
@@ -68,6 +77,7 @@ class RetardedEngine(Engine):
 
     def run_block(self, n_sweeps: int, measure: int = 1, counts=(1, 0, 1, 0, 1, 0), model: int = 1):
         self.k_zero()
+        self.k_refresh()  # the local updates accumulate their changes: start each block exact
         c = [int(x) for x in counts]
         for m in (1, 3, 7):
             if m < len(c) and c[m]:
@@ -122,33 +132,60 @@ class RetardedEngine(Engine):
 
     # ------------------------------------------------------------------ the action
     @ti.func
-    def g2(self, u, q):
-        """Second antiderivative of f(u) 1[0 < u < beta], f = exp(-Omega u) (q = 0) or u exp(-Omega u)
-        (q = 1), zero for u <= 0 and linear beyond beta."""
+    def g2v(self, u):
+        """(G_0(u), G_1(u)): second antiderivatives of f(u) 1[0 < u < beta] for f = exp(-Omega u) and
+        u exp(-Omega u), zero for u <= 0 and linear beyond beta (slopes precomputed in ``rf``). One
+        exponential serves both."""
         om = self.pf[1]
         beta = self.pf[0]
-        res = 0.0
+        r0 = 0.0
+        r1 = 0.0
         if u > 0.0:
             x = om * ti.min(u, beta)
-            xb = om * beta
-            h = 0.0
-            slope = 0.0
-            if q == 0:
-                if x < 1e-2:
-                    h = x * x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (1.0 / 120.0 - x / 720.0))))
-                else:
-                    h = x - 1.0 + ti.exp(-x)
-                res = h / (om * om)
-                slope = (1.0 - ti.exp(-xb)) / om
+            h0 = 0.0
+            h1 = 0.0
+            if x < 1e-2:
+                h0 = x * x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (1.0 / 120.0 - x / 720.0))))
+                h1 = x * x * x * (1.0 / 6.0 - x * (1.0 / 12.0 - x * (1.0 / 40.0 - x / 180.0)))
             else:
-                if x < 1e-2:
-                    h = x * x * x * (1.0 / 6.0 - x * (1.0 / 12.0 - x * (1.0 / 40.0 - x / 180.0)))
-                else:
-                    h = x - 2.0 * (1.0 - ti.exp(-x)) + x * ti.exp(-x)
-                res = h / (om * om * om)
-                slope = (1.0 - ti.exp(-xb) * (1.0 + xb)) / (om * om)
+                ex = ti.exp(-x)
+                h0 = x - 1.0 + ex
+                h1 = x - 2.0 * (1.0 - ex) + x * ex
+            r0 = h0 / (om * om)
+            r1 = h1 / (om * om * om)
             if u > beta:
-                res += slope * (u - beta)
+                r0 += self.rf[1] * (u - beta)
+                r1 += self.rf[2] * (u - beta)
+        return ti.Vector([r0, r1])
+
+    @ti.func
+    def rect(self, a0, a1, ra, b0, b1, rb, Dsp):
+        """int_a0^a1 dtau int_b0^b1 dtau' f(tau' - tau) delta(ra, rb), summed over the two images of the
+        second segment (tau' and tau' + beta, the latter displaced by D of its electron): (f = f_0, f_1)."""
+        beta = self.pf[0]
+        res = ti.Vector([0.0, 0.0])
+        if a1 > a0 and b1 > b0:
+            for img in range(2):
+                sh = 0.0
+                ok = 0
+                if img == 0:
+                    ok = b1 > a0 and self.same_site(ra, rb)
+                else:
+                    sh = beta
+                    ok = b0 < a1 and self.same_site(ra, rb + Dsp)
+                if ok:
+                    for corner in range(4):
+                        u = b1 + sh - a0
+                        sg = 1.0
+                        if corner == 1:
+                            u = b1 + sh - a1
+                            sg = -1.0
+                        elif corner == 2:
+                            u = b0 + sh - a0
+                            sg = -1.0
+                        elif corner == 3:
+                            u = b0 + sh - a1
+                        res += sg * self.g2v(u)
         return res
 
     @ti.func
@@ -166,15 +203,15 @@ class RetardedEngine(Engine):
         return a0, a1, r
 
     @ti.func
-    def action_parts(self, w, need0, need1, needc, q):
+    def action_parts(self, w, need0, need1, needc):
         """g^2 sum over segments a of s (in [0, beta)) and b of the unfolded s' (in [0, 2 beta)) on the
         same site of int_a int_b f(tau' - tau) (restricted to 0 < u = tau' - tau < beta), for
-        (s, s') = (0, 0) if need0, (1, 1) if need1, (0, 1) and (1, 0) if needc. Returns the three sums
-        (P00, P11, P01 + P10); f as in :meth:`g2`. One loop over the combinations (not one inlined copy
-        per combination: Taichi inlines every call, and the copies multiply the compile time)."""
-        beta = self.pf[0]
+        (s, s') = (0, 0) if need0, (1, 1) if need1, (0, 1) and (1, 0) if needc. Returns (P00, P11,
+        P01 + P10) for f_0 (Phi) and for f_1 (Psi) as one 6-vector. One loop over the combinations (not
+        one inlined copy per combination: Taichi inlines every call, and the copies multiply the
+        compile time)."""
         g = self.pf[3]
-        out = ti.Vector([0.0, 0.0, 0.0])
+        out = ti.Vector([0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
         for c in range(4):
             s = 0
             sp = 0
@@ -191,35 +228,95 @@ class RetardedEngine(Engine):
                 slot = 2
                 want = needc
             if want == 1:
-                res = 0.0
+                res = ti.Vector([0.0, 0.0])
                 Dsp = self.D[w, sp]
                 for ka in range(self.nev[w, s] + 1):
                     a0, a1, ra = self.seg(w, s, ka)
-                    if a1 > a0:
-                        for kb in range(self.nev[w, sp] + 1):
-                            b0, b1, rb = self.seg(w, sp, kb)
-                            for img in range(2):
-                                sh = 0.0
-                                ok = 0
-                                if img == 0:
-                                    ok = b1 > a0 and b1 > b0 and self.same_site(ra, rb)
-                                else:
-                                    sh = beta
-                                    ok = b0 < a1 and b1 > b0 and self.same_site(ra, rb + Dsp)
-                                if ok:
-                                    for corner in range(4):
-                                        u = b1 + sh - a0
-                                        sg = 1.0
-                                        if corner == 1:
-                                            u = b1 + sh - a1
-                                            sg = -1.0
-                                        elif corner == 2:
-                                            u = b0 + sh - a0
-                                            sg = -1.0
-                                        elif corner == 3:
-                                            u = b0 + sh - a1
-                                        res += sg * self.g2(u, q)
-                out[slot] += g * g * res
+                    for kb in range(self.nev[w, sp] + 1):
+                        b0, b1, rb = self.seg(w, sp, kb)
+                        res += self.rect(a0, a1, ra, b0, b1, rb, Dsp)
+                out[slot] += g * g * res[0]
+                out[slot + 3] += g * g * res[1]
+        return out
+
+    @ti.func
+    def clip_sum(self, w, s, A, sp, B):
+        """Like one combination of :meth:`action_parts`, with the first segments clipped to the set A
+        and the second to B (before unfolding): A, B = (lo0, hi0, lo1, hi1), two intervals of
+        [0, beta), empty where hi <= lo. Visits only the segments that meet A and B (binary search
+        for the first), so a short window costs O(n log n), not O(n^2)."""
+        res = ti.Vector([0.0, 0.0])
+        Dsp = self.D[w, sp]
+        na = self.nev[w, s]
+        nb = self.nev[w, sp]
+        for ia in range(2):
+            lo = A[2 * ia]
+            hi = A[2 * ia + 1]
+            if hi > lo:
+                ka = self.n_before(w, s, lo, 1)
+                while ka <= na:
+                    a0, a1, ra = self.seg(w, s, ka)
+                    if a0 >= hi:
+                        ka = na + 1
+                    else:
+                        a0 = ti.max(a0, lo)
+                        a1 = ti.min(a1, hi)
+                        for ib in range(2):
+                            lob = B[2 * ib]
+                            hib = B[2 * ib + 1]
+                            if hib > lob:
+                                kb = self.n_before(w, sp, lob, 1)
+                                while kb <= nb:
+                                    b0, b1, rb = self.seg(w, sp, kb)
+                                    if b0 >= hib:
+                                        kb = nb + 1
+                                    else:
+                                        res += self.rect(a0, a1, ra, ti.max(b0, lob), ti.min(b1, hib), rb, Dsp)
+                                        kb += 1
+                        ka += 1
+        return res
+
+    @ti.func
+    def local_phi(self, w, s, t1, t2, wrapped):
+        """The parts of Phi and Psi that can change when electron s's path changes only on the window
+        W = [t1, t2) (``wrapped`` = 0) or [t1, beta) + [0, t2) (``wrapped`` = 1), D_s unchanged:
+        (self part, cross part) for Phi and for Psi, as (Phi_ss, Phi_cross, Psi_ss, Psi_cross). The
+        integration square [0, beta)^2 of (tau, tau') splits into W x all, W^c x W and W^c x W^c; only
+        the first two involve the changed path in P(s, s); P(s, o) and P(o, s) change on W x all and
+        all x W. The difference of this before and after the change is the exact change of the action."""
+        beta = self.pf[0]
+        g = self.pf[3]
+        Wv = ti.Vector([t1, t2, 0.0, 0.0])
+        Wc = ti.Vector([0.0, t1, t2, beta])
+        if wrapped == 1:
+            Wv = ti.Vector([t1, beta, 0.0, t2])
+            Wc = ti.Vector([t2, t1, 0.0, 0.0])
+        al = ti.Vector([0.0, beta, 0.0, 0.0])
+        o = 1 - s
+        nc = 2
+        if self.pi[3] == 2:
+            nc = 4
+        out = ti.Vector([0.0, 0.0, 0.0, 0.0])
+        for c in range(nc):
+            s1 = s
+            s2 = s
+            A = Wv
+            B = al
+            slot = 0
+            if c == 1:
+                A = Wc
+                B = Wv
+            elif c == 2:
+                s2 = o
+                slot = 1
+            elif c == 3:
+                s1 = o
+                A = al
+                B = Wv
+                slot = 1
+            r = self.clip_sum(w, s1, A, s2, B)
+            out[slot] += g * g * r[0]
+            out[slot + 2] += g * g * r[1]
         return out
 
     @ti.func
@@ -233,7 +330,8 @@ class RetardedEngine(Engine):
     @ti.func
     def parts(self, w, which):
         """Action parts after a change of electron ``which`` (0, 1; 2 = both; 3 = only the relative
-        position, e.g. a translation): recomputes those that depend on it, keeps the others."""
+        position, e.g. a translation): recomputes those that depend on it, keeps the others. Returns
+        the 7 cached slots (see ``phi``)."""
         two = self.pi[3] == 2
         n0 = 0
         n1 = 0
@@ -244,47 +342,75 @@ class RetardedEngine(Engine):
             nc = 1
             if which == 1 or which == 2:
                 n1 = 1
-        a = self.action_parts(w, n0, n1, nc, 0)
-        p0 = self.phi[w, 0]
+        a = self.action_parts(w, n0, n1, nc)
+        p = ti.Vector([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+        for k in ti.static(range(7)):
+            p[k] = self.phi[w, k]
         if n0 == 1:
-            p0 = a[0]
-        p1 = 0.0
-        if two:
-            p1 = self.phi[w, 1]
-            if n1 == 1:
-                p1 = a[1]
-        return p0, p1, a[2], self.vtotal(w)
+            p[0] = a[0]
+            p[4] = a[3]
+        if n1 == 1:
+            p[1] = a[1]
+            p[5] = a[4]
+        if nc == 1:
+            p[2] = a[2]
+            p[6] = a[5]
+        if not two:  # one electron: no second self part, no cross part (whatever the cache held)
+            for k in ti.static((1, 2, 5, 6)):
+                p[k] = 0.0
+        p[3] = self.vtotal(w)
+        return p
 
     @ti.func
     def refresh(self, w):
-        p0, p1, pc, v = self.parts(w, 2)
-        self.phi[w, 0] = p0
-        self.phi[w, 1] = p1
-        self.phi[w, 2] = pc
-        self.phi[w, 3] = v
+        p = self.parts(w, 2)
+        for k in ti.static(range(7)):
+            self.phi[w, k] = p[k]
 
     @ti.func
     def log_w(self, w):
         return self.phi[w, 0] + self.phi[w, 1] + self.phi[w, 2] - self.phi[w, 3]
 
     @ti.func
-    def decide(self, w, which, base, lf_old, slot):
-        """Metropolis step for an update already applied in place: acceptance
-        base * exp(dlog W) * eta-factor ratio. Stores the new parts on acceptance; returns 1/0."""
-        p0, p1, pc, v = self.parts(w, which)
-        dlog = (p0 + p1 + pc - v) - self.log_w(w)
+    def eta_ratio(self, w, lf_old):
         lf = 0.0
         if self.pi[3] == 2:
             z = ti.Vector([0, 0, 0])
             lf = self.logf(w, z, z) - lf_old
+        return lf
+
+    @ti.func
+    def decide(self, w, which, base, lf_old, slot):
+        """Metropolis step for an update already applied in place, the action recomputed for the changed
+        worldline(s): acceptance base * exp(dlog W) * eta-factor ratio. Stores the new parts on
+        acceptance; returns 1/0."""
+        p = self.parts(w, which)
+        dlog = (p[0] + p[1] + p[2] - p[3]) - self.log_w(w)
         ok = 0
         if base > 0.0:
-            ok = self.accept(w, base * ti.exp(ti.min(dlog + lf, 700.0)), slot)
+            ok = self.accept(w, base * ti.exp(ti.min(dlog + self.eta_ratio(w, lf_old), 700.0)), slot)
         if ok == 1:
-            self.phi[w, 0] = p0
-            self.phi[w, 1] = p1
-            self.phi[w, 2] = pc
+            for k in ti.static(range(7)):
+                self.phi[w, k] = p[k]
+        return ok
+
+    @ti.func
+    def decide_local(self, w, s, base, lf_old, slot, d):
+        """As :meth:`decide` for a change of electron s on a window, ``d`` the change of
+        :meth:`local_phi` (after minus before, computed at one call site per update: Taichi inlines
+        each call): the action changes by it, and so does the cache (recomputed from scratch at the
+        start of every block, so rounding cannot build up)."""
+        v = self.vtotal(w)
+        dlog = d[0] + d[1] - (v - self.phi[w, 3])
+        ok = 0
+        if base > 0.0:
+            ok = self.accept(w, base * ti.exp(ti.min(dlog + self.eta_ratio(w, lf_old), 700.0)), slot)
+        if ok == 1:
+            self.phi[w, s] += d[0]
+            self.phi[w, 2] += d[1]
             self.phi[w, 3] = v
+            self.phi[w, 4 + s] += d[2]
+            self.phi[w, 6] += d[3]
         return ok
 
     @ti.func
@@ -345,7 +471,9 @@ class RetardedEngine(Engine):
         on that window shifts by e (through tau = beta: the start moves too). Reverse: a kink (uniform)
         and, uniformly, an opposite kink within the window after it. Acceptance
         t^2 exp(dlog W) beta 2d window / ((n + 2) k') for insertion, k' the candidates after it.
-        (One :meth:`decide` per update: Taichi inlines each call, see :meth:`action_parts`.)"""
+        The action changes only on the window: :meth:`local_phi` before and after (one call site in a
+        loop over the two phases, and one :meth:`decide_local`: Taichi inlines each call, see
+        :meth:`action_parts`)."""
         beta = self.pf[0]
         t = self.pf[2]
         dim = self.pi[1]
@@ -374,12 +502,6 @@ class RetardedEngine(Engine):
                     t2 -= beta
                     wrapped = 1
                 if t1 > 0.0 and t2 > 0.0 and t2 != t1:
-                    if wrapped == 1:
-                        self.translate(w, s, self.unit(d))
-                    self.kink_in(w, s, t1, d)
-                    self.kink_in(w, s, t2, self.opposite(d))
-                    kc, _sel = self.pair_candidates(w, s, self.n_before(w, s, t1, 0), wp, -1)
-                    base = t * t * beta * (2 * dim) * wp / ((n + 2) * kc)
                     tried = 1
         else:
             if n >= 2:
@@ -392,14 +514,26 @@ class RetardedEngine(Engine):
                     t2 = self.tau[w, s, j]
                     if t2 < t1:
                         wrapped = 1
-                    self.kink_out(w, s, t2)
-                    self.kink_out(w, s, t1)
-                    if wrapped == 1:
-                        self.translate(w, s, -self.unit(d))
                     base = n * kc / (t * t * beta * (2 * dim) * wp)
                     tried = 1
         if tried == 1:
-            if self.decide(w, s, base, lf0, 1 - ins) == 0:
+            dphi = ti.Vector([0.0, 0.0, 0.0, 0.0])
+            for phase in range(2):  # the window's action before (0) and after (1) the change
+                if phase == 1:
+                    if ins == 1:
+                        if wrapped == 1:
+                            self.translate(w, s, self.unit(d))
+                        self.kink_in(w, s, t1, d)
+                        self.kink_in(w, s, t2, self.opposite(d))
+                        kc, _sel = self.pair_candidates(w, s, self.n_before(w, s, t1, 0), wp, -1)
+                        base = t * t * beta * (2 * dim) * wp / ((n + 2) * kc)
+                    else:
+                        self.kink_out(w, s, t2)
+                        self.kink_out(w, s, t1)
+                        if wrapped == 1:
+                            self.translate(w, s, -self.unit(d))
+                dphi += (2.0 * phase - 1.0) * self.local_phi(w, s, t1, t2, wrapped)
+            if self.decide_local(w, s, base, lf0, 1 - ins, dphi) == 0:
                 if ins == 1:
                     self.kink_out(w, s, t2)
                     self.kink_out(w, s, t1)
@@ -413,7 +547,8 @@ class RetardedEngine(Engine):
 
     @ti.func
     def r_shift(self, w):
-        """Move a kink to a uniform time between its neighbours (symmetric proposal)."""
+        """Move a kink to a uniform time between its neighbours (symmetric proposal); the path changes
+        only between the old and the new time (:meth:`local_phi`)."""
         nel = self.pi[3]
         s = self.randint(w, nel)
         n = self.nev[w, s]
@@ -425,9 +560,13 @@ class RetardedEngine(Engine):
             if tnew > lo and tnew < hi and tnew != told:
                 d = self.dirn[w, s, i]
                 lf0 = self.lf_now(w)
-                self.kink_out(w, s, told)
-                self.kink_in(w, s, tnew, d)
-                if self.decide(w, s, 1.0, lf0, 4) == 0:
+                dphi = ti.Vector([0.0, 0.0, 0.0, 0.0])
+                for phase in range(2):  # the window's action before (0) and after (1) the move
+                    if phase == 1:
+                        self.kink_out(w, s, told)
+                        self.kink_in(w, s, tnew, d)
+                    dphi += (2.0 * phase - 1.0) * self.local_phi(w, s, ti.min(told, tnew), ti.max(told, tnew), 0)
+                if self.decide_local(w, s, 1.0, lf0, 4, dphi) == 0:
                     self.kink_out(w, s, tnew)
                     self.kink_in(w, s, told, d)
 
@@ -551,11 +690,7 @@ class RetardedEngine(Engine):
             for s in range(nel):
                 nk += self.nev[w, s]
             phi = self.phi[w, 0] + self.phi[w, 1] + self.phi[w, 2]
-            two = 0
-            if nel == 2:
-                two = 1
-            ps = self.action_parts(w, 1, two, two, 1)
-            psi = ps[0] + ps[1] + ps[2]
+            psi = self.phi[w, 4] + self.phi[w, 5] + self.phi[w, 6]
             r2sum = 0.0
             if nel == 2:
                 r2sum, _v = self.walk_pair(w, 1, 0)
