@@ -4,7 +4,8 @@ The stored runs under data/fig06_tc_2d/, data/fig07_tc_vs_U/ and data/fig08_tc_3
 with this script (2026-12-04, with ``--store`` from a clean worktree of commit 0e816a7; 99 minutes on
 2 cores), except the Holstein jobs at lambda >= 1.1, which were computed with the phonons integrated out
 (``action="retarded"``) from a clean worktree of commit f85a55f (30 minutes; lambda = 1.1 added later,
-``--first 42 --last 42``). It passes the same arguments as the notebooks, so the notebooks find the runs by their
+``--first 42 --last 42``, and lambda = 1.05 later still, ``--first 47``, from a clean worktree of the
+commit that added it, after the local action updates had made the retarded engine about twice as fast). It passes the same arguments as the notebooks, so the notebooks find the runs by their
 parameter hash; `make figure FIG=fig06_tc_2d ARGS="-p run_qmc True"` computes the same runs in notebook
 order. With ``--store DIR`` every run is computed afresh into DIR (no lookup in data/); run from a clean
 git worktree, the provenance of every run records a clean commit. Copy the topic folders into data/
@@ -50,6 +51,8 @@ jobs += [("fig06_tc_2d", dict(**H, lam=1.0), dict(dim=2, U=8.0))]
 R = dict(**H, action="retarded", therm=2000)
 jobs += [("fig06_tc_2d", dict(**R, lam=l), dict(dim=2, U=8.0)) for l in [1.1, 1.25, 1.5]]
 jobs += [("fig08_tc_3d_coulomb", dict(**R, lam=l), dict(dim=3, U=8.0, V=0.8)) for l in [1.25, 1.5]]
+# added later, at the end so that the indices above stay those of the book: the 2D Holstein lambda = 1.05
+jobs += [("fig06_tc_2d", dict(**R, lam=1.05), dict(dim=2, U=8.0))]
 for i, (topic, p, c) in enumerate(jobs):
     if i < args.first or (args.last is not None and i > args.last):
         continue
