@@ -1621,16 +1621,7 @@ class Engine:
             if i1 < n1 and nx1 <= tn:
                 p1 = self.pos[w, 1, i1]
                 i1 += 1
-            tcur = tn
-            if i0 >= n0 and i1 >= n1:
-                dtl = beta - tcur
-                if dtl > 0.0:
-                    if ti.static(want_r2):
-                        r = self.min_image(p0 - p1)
-                        r2sum += dtl * ti.cast(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], ti.f64)
-                    if ti.static(want_v):
-                        vsum += dtl * self.vint(p0 - p1)
-                tcur = beta
+            tcur = tn  # after the last events next_times gives beta: the last step closes the walk
         return r2sum, vsum
 
     @ti.func

@@ -373,11 +373,8 @@ class RetardedEngine(Engine):
 
     @ti.func
     def eta_ratio(self, w, lf_old):
-        lf = 0.0
-        if self.pi[3] == 2:
-            z = ti.Vector([0, 0, 0])
-            lf = self.logf(w, z, z) - lf_old
-        return lf
+        """log of the eta-factor ratio, ``lf_old`` = :meth:`lf_now` before the change."""
+        return self.lf_now(w) - lf_old
 
     @ti.func
     def decide(self, w, which, base, lf_old, slot):
