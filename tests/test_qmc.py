@@ -221,6 +221,30 @@ def test_same_seed_same_bins(tmp_path):
     assert np.allclose(g["count"], a.bins["count"]) and np.allclose(g.e / g["count"], a.bins.energy)
 
 
+
+@pytest.mark.parametrize("kw", [
+    # ring: keys reduced mod L; every update type, the bubble move included
+    dict(dim=2, L=4, beta=5.0, omega=1.0, lam=0.8, U=1.0, move_probs=[0.4, 0.2, 0.2, 0.05, 0.03, 0.05, 0.02, 0.05]),
+    # unbounded 3D lattice with V: every axis, the cut and translate updates shift whole path pieces
+    dict(dim=3, L=0, beta=4.0, omega=2.0, lam=1.0, U=4.0, V=1.0),
+])
+def test_bond_keys_follow_every_update(kw):
+    """The link move finds a kink's partner candidates by comparing bond keys, which every update
+    keeps in step with the positions and directions it edits. After a run, the keys of all chains
+    equal keys recomputed from the worldlines (an update that edits a path and forgets a key fails
+    here; the link move would then miss candidates and bias the line statistics)."""
+    from bpcore.qmc.driver import get_engine
+
+    run(model="bond-peierls", electrons=2, seed=5, sweeps=40, n_bins=4, therm=40, **kw)
+    eng = get_engine(W, CAP)
+    kept, nev = eng.bkey.to_numpy(), eng.nev.to_numpy()
+    eng.k_rekey()
+    fresh = eng.bkey.to_numpy()
+    live = np.arange(CAP)[None, None, :] < nev[:, :, None]
+    assert live.sum() > 10 * W  # the chains hold events
+    assert np.array_equal(kept[live], fresh[live])
+    assert (fresh[live] >= 0).all() and len(np.unique(fresh[live])) > 20  # hops only; many bonds
+
 def test_warm_start_clone_is_deterministic_and_checked():
     """pre_therm/clone: W/clone chains are thermalised, copied, then all W chains run on. Same seed ->
     same bins; a clone factor that would split a family of copies across chain groups is refused."""

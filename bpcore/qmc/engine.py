@@ -97,7 +97,9 @@ class Engine:
         self.x0 = ti.Vector.field(3, ti.i32, shape=(W, 2))
         self.D = ti.Vector.field(3, ti.i32, shape=(W, 2))
         self.nlines = ti.field(ti.i32, shape=W)
-        self.cbuf = ti.field(ti.i32, shape=(W, 2 * C))  # scratch: the link move's candidate kinks
+        # bond key of every event (see ``bond_key``): derived from pos and dirn, kept in step with
+        # them by every edit, recomputed by ``k_rekey`` after ``set_state``; not part of the state
+        self.bkey = ti.field(ti.i32, shape=(W, 2, C))
         self.counter = ti.field(ti.u64, shape=W)
         self.overflow = ti.field(ti.i32, shape=W)
         self.acc = ti.field(ti.f64, shape=(W, N_OBS))
@@ -148,6 +150,7 @@ class Engine:
                 full[:, :, : arr.shape[2]] = arr
                 arr = full
             f.from_numpy(arr)
+        self.k_rekey()
 
     def run_block(self, n_sweeps: int, measure: int = 1, counts=(1, 1, 1, 1, 1, 0), model: int = 0):
         """``n_sweeps`` sweeps on every chain; a sweep makes ``counts`` attempts per chain of each
@@ -179,6 +182,15 @@ class Engine:
                 self.nlines[w] = 0
                 self.counter[w] = ti.u64(0)
                 self.overflow[w] = 0
+
+    @ti.kernel
+    def k_rekey(self):
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                for s in range(2):
+                    for i in range(self.nev[w, s]):
+                        self.set_key(w, s, i)
 
     @ti.func
     def walker(self, j):
@@ -303,6 +315,37 @@ class Engine:
             if d % 2 == 0:
                 p = self.pos_before(w, s, i)
         return p, ax
+
+    @ti.func
+    def site_hash(self, q, ax):
+        """Key of the bond on axis ``ax`` whose lower site is q: the site reduced mod L on a ring, its
+        coordinates mod 512 in 9 bits each, the axis in bits 27-28. Equal bonds have equal keys; the
+        converse can fail (coordinates 512 apart), so a key match only preselects: the link move
+        checks every preselected kink with the exact test (``line_weights``)."""
+        L = self.pi[2]
+        key = ax << 27
+        for b in ti.static(range(3)):
+            c = q[b]
+            if L > 0:
+                c = c % L
+            key |= (c & 511) << (9 * b)
+        return key
+
+    @ti.func
+    def bond_key(self, p, d):
+        """Key of the bond crossed by a hop of direction d that ends at p (-1 for a vertex, d < 0):
+        the lower site is p - e_d for d even (a step up the axis) and p for d odd, as in ``site_key``."""
+        key = -1
+        if d >= 0:
+            q = p
+            if d % 2 == 0:
+                q = p - self.unit(d)
+            key = self.site_hash(q, d // 2)
+        return key
+
+    @ti.func
+    def set_key(self, w, s, i):
+        self.bkey[w, s, i] = self.bond_key(self.pos[w, s, i], self.dirn[w, s, i])
 
     @ti.func
     def winding_period(self):
@@ -432,6 +475,7 @@ class Engine:
             self.partner[w, s, i] = self.partner[w, s, i - 1]
             self.wrap[w, s, i] = self.wrap[w, s, i - 1]
             self.pos[w, s, i] = self.pos[w, s, i - 1]
+            self.bkey[w, s, i] = self.bkey[w, s, i - 1]
             i -= 1
         self.nev[w, s] = n + 1
         self.fix_partners(w, s, k, 1)
@@ -441,6 +485,7 @@ class Engine:
         self.partner[w, s, k] = -1
         self.wrap[w, s, k] = 0
         self.pos[w, s, k] = p_after
+        self.set_key(w, s, k)
         return k
 
     @ti.func
@@ -453,6 +498,7 @@ class Engine:
             self.partner[w, s, i] = self.partner[w, s, i + 1]
             self.wrap[w, s, i] = self.wrap[w, s, i + 1]
             self.pos[w, s, i] = self.pos[w, s, i + 1]
+            self.bkey[w, s, i] = self.bkey[w, s, i + 1]
         self.nev[w, s] = n - 1
         self.fix_partners(w, s, k + 1, -1)
 
@@ -819,75 +865,96 @@ class Engine:
         return w0, w1
 
     @ti.func
+    def partner_keys(self, w, s, i):
+        """Bond keys a line partner of kink (s, i) can have: its own bond (direct line), and the bond
+        seen through tau = beta: shifted by +D_s for a partner later in time, by -D_c for an earlier
+        partner on electron c (the shifts of ``line_weights``). Returns (direct, later, earlier on
+        electron 0, earlier on electron 1)."""
+        p, ax = self.site_key(w, s, i)
+        return (self.site_hash(p, ax), self.site_hash(p + self.D[w, s], ax),
+                self.site_hash(p - self.D[w, 0], ax), self.site_hash(p - self.D[w, 1], ax))
+
+    @ti.func
     def cand(self, w, sa, ia, sb, ib, pick):
-        """One scan over the bare kinks. za: the sum over kink A's partner candidates (bare kinks
-        on A's bond, direct and through tau = beta) of exp(-Omega l); zb: the same for kink B when
-        sb >= 0 (the unlink move needs both); with ``pick = 1`` also one of A's candidates
-        (cs, ci, cw: electron, index, wrapped) drawn with probability weight / za by weighted
-        reservoir sampling (one random number per candidate, so no second scan), and the bare kinks
-        on A's axis are listed in ``cbuf`` (their number is the 6th value returned), where
-        ``z_listed`` finds the candidates of the drawn partner without another scan."""
+        """One scan over the events. za: the sum over kink A's partner candidates (bare kinks on A's
+        bond, direct and through tau = beta) of exp(-Omega l); zb: the same for kink B when sb >= 0
+        (the unlink move needs both); with ``pick = 1`` also one of A's candidates (cs, ci, cw:
+        electron, index, wrapped) drawn with probability weight / za by weighted reservoir sampling
+        (one random number per candidate, so no second scan). The scan compares bond keys only;
+        the few events whose key matches one of A's (B's) partner keys get the exact test and
+        weights of ``line_weights``, in event order, so sums and draws are those of a full scan."""
         pa, axa = self.site_key(w, sa, ia)
         ta = self.tau[w, sa, ia]
+        ka0, kaf, kab0, kab1 = self.partner_keys(w, sa, ia)
         pb = pa
         axb = -2
         tb = 0.0
+        kb0 = -2  # no key is -2: nothing matches when there is no kink B
+        kbf = -2
+        kbb0 = -2
+        kbb1 = -2
         if sb >= 0:
             pb, axb = self.site_key(w, sb, ib)
             tb = self.tau[w, sb, ib]
+            kb0, kbf, kbb0, kbb1 = self.partner_keys(w, sb, ib)
         za = 0.0
         zb = 0.0
         cs = -1
         ci = -1
         cw = 0
-        nbuf = 0
         for sc in range(self.pi[3]):
+            kab = kab0
+            kbb = kbb0
+            if sc == 1:
+                kab = kab1
+                kbb = kbb1
             for ic in range(self.nev[w, sc]):
-                dc = self.dirn[w, sc, ic]
-                if self.kind[w, sc, ic] == 0 and dc >= 0:
-                    ax = dc // 2
-                    if pick == 1 and ax == axa:
-                        self.cbuf[w, nbuf] = sc * self.CAP + ic
-                        nbuf += 1
-                    if ax == axa or ax == axb:
-                        pc, _ax = self.site_key(w, sc, ic)
-                        tc = self.tau[w, sc, ic]
-                        if ax == axa and (sc != sa or ic != ia):
-                            w0, w1 = self.line_weights(w, sa, pa, ta, sc, pc, tc)
-                            for x in range(2):
-                                wx = w0
-                                if x == 1:
-                                    wx = w1
-                                if wx > 0.0:
-                                    za += wx
-                                    if pick == 1:
-                                        if self.reservoir_take(w, za, wx):
-                                            cs = sc
-                                            ci = ic
-                                            cw = x
-                        if ax == axb and (sc != sb or ic != ib):
-                            v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
-                            zb += v0 + v1
-        return za, zb, cs, ci, cw, nbuf
+                key = self.bkey[w, sc, ic]
+                hit_a = key == ka0 or key == kaf or key == kab
+                hit_b = key == kb0 or key == kbf or key == kbb
+                if (hit_a or hit_b) and self.kind[w, sc, ic] == 0:
+                    pc, ax = self.site_key(w, sc, ic)
+                    tc = self.tau[w, sc, ic]
+                    if hit_a and ax == axa and (sc != sa or ic != ia):
+                        w0, w1 = self.line_weights(w, sa, pa, ta, sc, pc, tc)
+                        for x in range(2):
+                            wx = w0
+                            if x == 1:
+                                wx = w1
+                            if wx > 0.0:
+                                za += wx
+                                if pick == 1:
+                                    if self.reservoir_take(w, za, wx):
+                                        cs = sc
+                                        ci = ic
+                                        cw = x
+                    if hit_b and ax == axb and (sc != sb or ic != ib):
+                        v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
+                        zb += v0 + v1
+        return za, zb, cs, ci, cw
 
     @ti.func
-    def z_listed(self, w, sb, ib, nbuf):
-        """``cand``'s zb for a kink B on the axis of the kinks listed in ``cbuf`` by ``cand(pick = 1)``:
-        the same candidates in the same order (the list holds every bare kink on that axis), so
-        the same sum, from the short list instead of a scan over all events."""
-        C = self.CAP
-        pb, _axb = self.site_key(w, sb, ib)
+    def z_partner(self, w, sb, ib):
+        """The sum over kink B's partner candidates of exp(-Omega l), for the link move's drawn
+        partner B: a key scan as in ``cand``, adding the direct and the wrapped weight one after
+        the other."""
+        pb, axb = self.site_key(w, sb, ib)
         tb = self.tau[w, sb, ib]
+        kb0, kbf, kbb0, kbb1 = self.partner_keys(w, sb, ib)
         zb = 0.0
-        for k in range(nbuf):
-            q = self.cbuf[w, k]
-            sc = q // C
-            ic = q % C
-            if sc != sb or ic != ib:
-                pc, _ax = self.site_key(w, sc, ic)
-                v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, self.tau[w, sc, ic])
-                zb += v0  # two additions, as in cand's loop (bit-identical sums)
-                zb += v1
+        for sc in range(self.pi[3]):
+            kbb = kbb0
+            if sc == 1:
+                kbb = kbb1
+            for ic in range(self.nev[w, sc]):
+                key = self.bkey[w, sc, ic]
+                if (key == kb0 or key == kbf or key == kbb) and self.kind[w, sc, ic] == 0 \
+                        and (sc != sb or ic != ib):
+                    pc, ax = self.site_key(w, sc, ic)
+                    if ax == axb:
+                        v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, self.tau[w, sc, ic])
+                        zb += v0
+                        zb += v1
         return zb
 
     @ti.func
@@ -978,15 +1045,15 @@ class Engine:
                 valid = 2
         if valid == 1:
             # A's partner B drawn in the scan that sums A's candidates; then B's candidates
-            za, _zb, sb, ib, wr, nbuf = self.cand(w, sa, ia, -1, 0, 1)
+            za, _zb, sb, ib, wr = self.cand(w, sa, ia, -1, 0, 1)
             if sb >= 0 and za > 0.0:
-                zb = self.z_listed(w, sb, ib, nbuf)
+                zb = self.z_partner(w, sb, ib)
                 if zb > 0.0:
                     ratio = a2t2 * nb / ((nl + 1) * (1.0 / za + 1.0 / zb))
                     if self.accept(w, ratio, 2):
                         self.set_line(w, sa, ia, sb, ib, wr)
         elif valid == 2:
-            za, zb, _s, _i, _x, _n = self.cand(w, sa, ia, sb, ib, 0)
+            za, zb, _s, _i, _x = self.cand(w, sa, ia, sb, ib, 0)
             ratio = (nl * (1.0 / za + 1.0 / zb)) / (a2t2 * nb)
             if self.accept(w, ratio, 3):
                 self.partner[w, sa, ia] = -1
@@ -1161,6 +1228,8 @@ class Engine:
                     self.dirn[w, s, i] = d2
                     self.dirn[w, s, i + 1] = d1
                     self.pos[w, s, i] = pnew
+                    self.set_key(w, s, i)
+                    self.set_key(w, s, i + 1)
 
     @ti.func
     def next_times(self, w, i0, i1):
@@ -1398,10 +1467,12 @@ class Engine:
             kk = self.insert_event(w, s, tc, k, 0, p + e)
             for m in range(kk + 1, self.nev[w, s]):
                 self.pos[w, s, m] = self.pos[w, s, m] + e
+                self.set_key(w, s, m)
         else:
             self.remove_event(w, s, i)
             for m in range(i, self.nev[w, s]):
                 self.pos[w, s, m] = self.pos[w, s, m] + e
+                self.set_key(w, s, m)
         self.D[w, s] = self.D[w, s] + e
 
     @ti.func
@@ -1590,6 +1661,7 @@ class Engine:
                 self.x0[w, s] = self.x0[w, s] + e
                 for i in range(self.nev[w, s]):
                     self.pos[w, s, i] = self.pos[w, s, i] + e
+                    self.set_key(w, s, i)
 
     # ------------------------------------------------------------------ measurement
     @ti.func

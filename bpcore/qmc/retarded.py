@@ -436,6 +436,7 @@ class RetardedEngine(Engine):
         self.x0[w, s] = self.x0[w, s] + e
         for i in range(self.nev[w, s]):
             self.pos[w, s, i] = self.pos[w, s, i] + e
+            self.set_key(w, s, i)
 
     @ti.func
     def opposite(self, d):
