@@ -45,8 +45,9 @@ OBS = ("count", "energy", "r2", "winding2", "nph", "events", "lines")
 N_OBS = len(OBS)
 N_ACC = 2 * len(MOVES)
 
-_MIX = np.array([0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93],
-                dtype=np.uint64)
+# the mixing constants of the counter-based generator (splitmix64 finaliser; Weyl increments for chain
+# and counter), compile-time constants of the kernels
+_M0, _M1, _M2, _M3 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93
 
 
 def seed_key(seed: int) -> np.uint64:
@@ -105,11 +106,10 @@ class Engine:
         self.acc = ti.field(ti.f64, shape=(W, N_OBS))
         self.att = ti.field(ti.i64, shape=(W, N_ACC))
         self.ok = ti.field(ti.i64, shape=(W, N_ACC))
-        self.key = ti.field(ti.u64, shape=5)  # 4 mixing constants + seed key
+        self.key = ti.field(ti.u64, shape=1)  # the seed's key
         # physical / algorithmic parameters (set by configure)
         self.pf = ti.field(ti.f64, shape=16)
         self.pi = ti.field(ti.i32, shape=16)
-        self.key.from_numpy(np.concatenate([_MIX, np.zeros(1, np.uint64)]))
 
     # ------------------------------------------------------------------ host side
     STATE = ("tau", "dirn", "kind", "partner", "wrap", "pos", "nev", "x0", "D", "nlines", "counter", "overflow")
@@ -125,9 +125,7 @@ class Engine:
                   0 if relative_winding else 1]
         self.pf.from_numpy(pf)
         self.pi.from_numpy(pi)
-        k = self.key.to_numpy()
-        k[4] = seed_key(seed)
-        self.key.from_numpy(k)
+        self.key.from_numpy(np.array([seed_key(seed)], np.uint64))
 
     def reset(self):
         self._reset()
@@ -206,15 +204,15 @@ class Engine:
     # ------------------------------------------------------------------ RNG
     @ti.func
     def mix(self, z):
-        z = (z ^ (z >> ti.u64(30))) * self.key[0]
-        z = (z ^ (z >> ti.u64(27))) * self.key[1]
+        z = (z ^ (z >> ti.u64(30))) * ti.u64(_M0)
+        z = (z ^ (z >> ti.u64(27))) * ti.u64(_M1)
         return z ^ (z >> ti.u64(31))
 
     @ti.func
     def rand(self, w):
         c = self.counter[w]
         self.counter[w] = c + ti.u64(1)
-        z = self.mix(self.key[4] ^ self.mix(ti.cast(w, ti.u64) * self.key[2] + c * self.key[3] + ti.u64(1)))
+        z = self.mix(self.key[0] ^ self.mix(ti.cast(w, ti.u64) * ti.u64(_M2) + c * ti.u64(_M3) + ti.u64(1)))
         return ti.cast(z >> ti.u64(11), ti.f64) * (1.0 / 9007199254740992.0)
 
     @ti.func
