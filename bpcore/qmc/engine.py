@@ -101,6 +101,7 @@ class Engine:
         # bond key of every event (see ``bond_key``): derived from pos and dirn, kept in step with
         # them by every edit, recomputed by ``k_rekey`` after ``set_state``; not part of the state
         self.bkey = ti.field(ti.i32, shape=(W, 2, C))
+        self.lbuf = ti.field(ti.i32, shape=(W, 2, C))  # scratch: the line ends of free_scan
         self.counter = ti.field(ti.u64, shape=W)
         self.overflow = ti.field(ti.i32, shape=W)
         self.acc = ti.field(ti.f64, shape=(W, N_OBS))
@@ -1243,80 +1244,146 @@ class Engine:
         return nx0, nx1, ti.min(nx0, nx1)
 
     @ti.func
-    def free_scan(self, w, su, want_point, want_sel):
-        """Imaginary time not covered by any phonon line, where a cut (shifting the later path)
-        breaks no line, in one time-ordered walk over both worldlines. Returns (F, point, nF, sel):
-        the total free length F; with ``want_point = 1`` a time drawn uniformly from the free time
-        (-1 if F = 0); the number nF of bare kinks of electron ``su`` at free times; with
-        ``want_sel = 1`` the index of one of them drawn uniformly (-1 if none). Both draws are
-        weighted reservoir samples taken during the walk (a free piece of length l replaces the
-        chosen one with probability l / F_so_far, a free kink with probability 1 / nF_so_far), so
-        no second walk is needed. A direct line covers (tau_early, tau_late); a line through
-        tau = beta covers the rest of the circle. Bare kinks do not change the coverage, so F is the
-        same before and after a cut move."""
+    def merged_next(self, w, i0, i1):
+        """The next event of the merged time-ordered walk over both worldlines from pointers (i0, i1):
+        its time (beta when both are exhausted), electron and index; at equal times electron 0 first."""
+        nx0, nx1, tn = self.next_times(w, i0, i1)
+        u = 1
+        i = i1
+        if i0 < self.nev[w, 0] and nx0 <= nx1:
+            u = 0
+            i = i0
+        return tn, u, i
+
+    @ti.func
+    def free_walk(self, w, su, j0, j1, t_start, want_point, want_sel, acc: ti.template()):
+        """The merged walk through one line-free stretch of imaginary time: from pointers (i0, i1) at
+        time tcur up to the next line end (or beta), adding every piece between consecutive events to
+        the free time and counting the bare kinks of electron ``su``, with the reservoir draws of
+        ``free_scan``. ``acc`` = [free, piece start, piece length, nF, selected kink] is updated in
+        place (a template argument: passed by reference)."""
         beta = self.pf[0]
-        C = self.CAP
-        cov = 0
-        for u in range(2):
-            for i in range(self.nev[w, u]):
-                if self.partner[w, u, i] >= 0 and self.wrap[w, u, i] == 1:
-                    cov += 1
-        n0 = self.nev[w, 0]
-        i0 = 0
-        i1 = 0
-        tcur = 0.0
-        free = 0.0
-        pstart = 0.0
-        plen = 0.0
-        nF = 0
-        sel = -1
-        while tcur < beta:
-            nx0, nx1, tn = self.next_times(w, i0, i1)
-            if cov == 0:
-                seg = tn - tcur
-                if seg > 0.0:
-                    free += seg
-                    if want_point == 1:
-                        if self.reservoir_take(w, free, seg):
-                            pstart = tcur
-                            plen = seg
-            if tn < beta:
-                u = 1
-                i = i1
-                if i0 < n0 and nx0 <= nx1:
-                    u = 0
-                    i = i0
-                pp = self.partner[w, u, i]
-                if pp >= 0:
-                    wr = self.wrap[w, u, i]
-                    if wr == 0:
-                        # the walk is time-ordered: the partner of an early end is still ahead of the
-                        # walk's pointer on its electron (an index test, no read of its time)
-                        ps = pp // C
-                        ahead = i1
-                        if ps == 0:
-                            ahead = i0
-                        if pp % C >= ahead:
-                            cov += 1
-                        else:
-                            cov -= 1
-                    elif wr == 1:
-                        cov -= 1
-                    else:
-                        cov += 1
-                elif cov == 0 and u == su and self.kind[w, u, i] == 0 and self.dirn[w, u, i] >= 0:
-                    nF += 1
+        i0 = j0
+        i1 = j1
+        tcur = t_start
+        going = 1
+        while going == 1:
+            tn, u, i = self.merged_next(w, i0, i1)
+            seg = tn - tcur
+            if seg > 0.0:
+                acc[0] += seg
+                if want_point == 1:
+                    if self.reservoir_take(w, acc[0], seg):
+                        acc[1] = tcur
+                        acc[2] = seg
+            if tn >= beta or self.partner[w, u, i] >= 0:
+                going = 0
+            else:
+                if u == su and self.kind[w, u, i] == 0 and self.dirn[w, u, i] >= 0:
+                    acc[3] += 1.0
                     if want_sel == 1:
-                        if self.reservoir_take(w, ti.cast(nF, ti.f64), 1.0):
-                            sel = i
+                        if self.reservoir_take(w, acc[3], 1.0):
+                            acc[4] = ti.cast(i, ti.f64)
                 if u == 0:
                     i0 += 1
                 else:
                     i1 += 1
-            tcur = tn
+                tcur = tn
+
+    @ti.func
+    def free_scan(self, w, su, want_point, want_sel):
+        """Imaginary time not covered by any phonon line, where a cut (shifting the later path)
+        breaks no line. Returns (F, point, nF, sel): the total free length F; with ``want_point = 1``
+        a time drawn uniformly from the free time (-1 if F = 0); the number nF of bare kinks of
+        electron ``su`` at free times; with ``want_sel = 1`` the index of one of them drawn uniformly
+        (-1 if none). Both draws are weighted reservoir samples (a free piece between consecutive
+        events of length l replaces the chosen one with probability l / F_so_far, a free kink with
+        probability 1 / nF_so_far), so no second pass is needed. A direct line covers
+        (tau_early, tau_late); a line through tau = beta covers the rest of the circle. Bare kinks
+        do not change the coverage, so F is the same before and after a cut move.
+
+        The coverage changes only at line ends: one scan lists them (``lbuf``), a merged walk over
+        the lists follows the coverage, and only the free stretches are walked event by event
+        (``free_walk``). The pieces, kinks and random draws are those of one merged walk over all
+        events from tau = 0 to beta, in the same order, so the results are bit-identical to it;
+        the cost is a scan of the line flags plus the events at free times (a few per cent of beta
+        where the lines are dense)."""
+        beta = self.pf[0]
+        C = self.CAP
+        cov = 0
+        nl0 = 0
+        nl1 = 0
+        for u in range(2):
+            m = 0
+            for i in range(self.nev[w, u]):
+                if self.partner[w, u, i] >= 0:
+                    self.lbuf[w, u, m] = i
+                    m += 1
+                    if self.wrap[w, u, i] == 1:
+                        cov += 1
+            if u == 0:
+                nl0 = m
+            else:
+                nl1 = m
+        acc = ti.Vector([0.0, 0.0, 0.0, 0.0, -1.0])
+        if cov == 0:
+            self.free_walk(w, su, 0, 0, 0.0, want_point, want_sel, acc)
+        k0 = 0
+        k1 = 0
+        while k0 < nl0 or k1 < nl1:
+            t0 = beta
+            t1 = beta
+            if k0 < nl0:
+                t0 = self.tau[w, 0, self.lbuf[w, 0, k0]]
+            if k1 < nl1:
+                t1 = self.tau[w, 1, self.lbuf[w, 1, k1]]
+            u = 1
+            i = 0
+            tn = t1
+            if k0 < nl0 and t0 <= t1:
+                u = 0
+                i = self.lbuf[w, 0, k0]
+                tn = t0
+                k0 += 1
+            else:
+                i = self.lbuf[w, 1, k1]
+                k1 += 1
+            wr = self.wrap[w, u, i]
+            if wr == 0:
+                # the early end of a direct line opens it: is the partner later in the merged order?
+                pp = self.partner[w, u, i]
+                ps = pp // C
+                pidx = pp % C
+                later = 0
+                if ps == u:
+                    later = pidx > i
+                else:
+                    tp = self.tau[w, ps, pidx]
+                    later = tp > tn or (tp == tn and ps == 1)
+                if later:
+                    cov += 1
+                else:
+                    cov -= 1
+            elif wr == 1:
+                cov -= 1
+            else:
+                cov += 1
+            if cov == 0:
+                # restart the event walk just after this line end: the other electron's pointer
+                # passes its events that come earlier in the merged order
+                j0 = i + 1
+                j1 = i + 1
+                if u == 0:
+                    j1 = self.n_before(w, 1, tn, 0)
+                else:
+                    j0 = self.n_before(w, 0, tn, 1)
+                self.free_walk(w, su, j0, j1, tn, want_point, want_sel, acc)
+        free = acc[0]
+        nF = ti.cast(acc[3], ti.i32)
+        sel = ti.cast(acc[4], ti.i32)
         point = -1.0
         if want_point == 1 and free > 0.0:
-            point = pstart + self.rand(w) * plen
+            point = acc[1] + self.rand(w) * acc[2]
         return free, point, nF, sel
 
     @ti.func
