@@ -101,7 +101,8 @@ class Engine:
         # bond key of every event (see ``bond_key``): derived from pos and dirn, kept in step with
         # them by every edit, recomputed by ``k_rekey`` after ``set_state``; not part of the state
         self.bkey = ti.field(ti.i32, shape=(W, 2, C))
-        self.lbuf = ti.field(ti.i32, shape=(W, 2, C))  # scratch: the line ends of free_scan
+        # scratch per chain: the line ends of free_scan (electron u from u * C), the link move's candidates
+        self.scratch = ti.field(ti.i32, shape=(W, 2 * C))
         self.counter = ti.field(ti.u64, shape=W)
         self.overflow = ti.field(ti.i32, shape=W)
         self.acc = ti.field(ti.f64, shape=(W, N_OBS))
@@ -881,7 +882,9 @@ class Engine:
         electron, index, wrapped) drawn with probability weight / za by weighted reservoir sampling
         (one random number per candidate, so no second scan). The scan compares bond keys only;
         the few events whose key matches one of A's (B's) partner keys get the exact test and
-        weights of ``line_weights``, in event order, so sums and draws are those of a full scan."""
+        weights of ``line_weights``, in event order, so sums and draws are those of a full scan.
+        With ``pick = 1`` the bare kinks whose key matches one of A's are listed in ``scratch``
+        (their number is returned last) for ``z_partner``."""
         pa, axa = self.site_key(w, sa, ia)
         ta = self.tau[w, sa, ia]
         ka0, kaf, kab0, kab1 = self.partner_keys(w, sa, ia)
@@ -901,6 +904,7 @@ class Engine:
         cs = -1
         ci = -1
         cw = 0
+        nbuf = 0
         for sc in range(self.pi[3]):
             kab = kab0
             kbb = kbb0
@@ -914,6 +918,9 @@ class Engine:
                 if (hit_a or hit_b) and self.kind[w, sc, ic] == 0:
                     pc, ax = self.site_key(w, sc, ic)
                     tc = self.tau[w, sc, ic]
+                    if pick == 1 and hit_a:
+                        self.scratch[w, nbuf] = sc * self.CAP + ic
+                        nbuf += 1
                     if hit_a and ax == axa and (sc != sa or ic != ia):
                         w0, w1 = self.line_weights(w, sa, pa, ta, sc, pc, tc)
                         for x in range(2):
@@ -930,30 +937,57 @@ class Engine:
                     if hit_b and ax == axb and (sc != sb or ic != ib):
                         v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
                         zb += v0 + v1
-        return za, zb, cs, ci, cw
+        return za, zb, cs, ci, cw, nbuf
 
     @ti.func
-    def z_partner(self, w, sb, ib):
-        """The sum over kink B's partner candidates of exp(-Omega l), for the link move's drawn
-        partner B: a key scan as in ``cand``, adding the direct and the wrapped weight one after
-        the other."""
+    def in3(self, k, a, b, c):
+        return k == a or k == b or k == c
+
+    @ti.func
+    def z_partner(self, w, sa, ia, sb, ib, nbuf):
+        """The sum over kink B's partner candidates of exp(-Omega l), for the link move's partner B
+        drawn among kink A's candidates: the direct and the wrapped weight added one after the other,
+        over the bare kinks whose key matches one of B's partner keys, in event order. When each of
+        B's keys is one of A's (always so without winding, D_0 = D_1 = 0, and when B is on A's own
+        bond with D_0 = D_1), every such kink is in the list of A's matches that ``cand`` left in
+        ``scratch`` (``nbuf`` entries, in event order), which is scanned instead of all events; the
+        terms and their order are the same either way."""
+        C = self.CAP
+        ka0, kaf, kab0, kab1 = self.partner_keys(w, sa, ia)
         pb, axb = self.site_key(w, sb, ib)
         tb = self.tau[w, sb, ib]
         kb0, kbf, kbb0, kbb1 = self.partner_keys(w, sb, ib)
+        listed = self.in3(kb0, ka0, kaf, kab0) and self.in3(kbf, ka0, kaf, kab0) \
+            and self.in3(kbb0, ka0, kaf, kab0) and self.in3(kb0, ka0, kaf, kab1) \
+            and self.in3(kbf, ka0, kaf, kab1) and self.in3(kbb1, ka0, kaf, kab1)
+        n0 = self.nev[w, 0]
+        n_it = nbuf
+        if not listed:
+            n_it = n0
+            if self.pi[3] == 2:
+                n_it += self.nev[w, 1]
         zb = 0.0
-        for sc in range(self.pi[3]):
+        for k in range(n_it):
+            sc = 0
+            ic = k
+            if listed:
+                q = self.scratch[w, k]
+                sc = q // C
+                ic = q % C
+            elif k >= n0:
+                sc = 1
+                ic = k - n0
             kbb = kbb0
             if sc == 1:
                 kbb = kbb1
-            for ic in range(self.nev[w, sc]):
-                key = self.bkey[w, sc, ic]
-                if (key == kb0 or key == kbf or key == kbb) and self.kind[w, sc, ic] == 0 \
-                        and (sc != sb or ic != ib):
-                    pc, ax = self.site_key(w, sc, ic)
-                    if ax == axb:
-                        v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, self.tau[w, sc, ic])
-                        zb += v0
-                        zb += v1
+            key = self.bkey[w, sc, ic]
+            if (key == kb0 or key == kbf or key == kbb) and self.kind[w, sc, ic] == 0 \
+                    and (sc != sb or ic != ib):
+                pc, ax = self.site_key(w, sc, ic)
+                if ax == axb:
+                    v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, self.tau[w, sc, ic])
+                    zb += v0
+                    zb += v1
         return zb
 
     @ti.func
@@ -1044,15 +1078,15 @@ class Engine:
                 valid = 2
         if valid == 1:
             # A's partner B drawn in the scan that sums A's candidates; then B's candidates
-            za, _zb, sb, ib, wr = self.cand(w, sa, ia, -1, 0, 1)
+            za, _zb, sb, ib, wr, nbuf = self.cand(w, sa, ia, -1, 0, 1)
             if sb >= 0 and za > 0.0:
-                zb = self.z_partner(w, sb, ib)
+                zb = self.z_partner(w, sa, ia, sb, ib, nbuf)
                 if zb > 0.0:
                     ratio = a2t2 * nb / ((nl + 1) * (1.0 / za + 1.0 / zb))
                     if self.accept(w, ratio, 2):
                         self.set_line(w, sa, ia, sb, ib, wr)
         elif valid == 2:
-            za, zb, _s, _i, _x = self.cand(w, sa, ia, sb, ib, 0)
+            za, zb, _s, _i, _x, _n = self.cand(w, sa, ia, sb, ib, 0)
             ratio = (nl * (1.0 / za + 1.0 / zb)) / (a2t2 * nb)
             if self.accept(w, ratio, 3):
                 self.partner[w, sa, ia] = -1
@@ -1302,7 +1336,7 @@ class Engine:
         (tau_early, tau_late); a line through tau = beta covers the rest of the circle. Bare kinks
         do not change the coverage, so F is the same before and after a cut move.
 
-        The coverage changes only at line ends: one scan lists them (``lbuf``), a merged walk over
+        The coverage changes only at line ends: one scan lists them (``scratch``), a merged walk over
         the lists follows the coverage, and only the free stretches are walked event by event
         (``free_walk``). The pieces, kinks and random draws are those of one merged walk over all
         events from tau = 0 to beta, in the same order, so the results are bit-identical to it;
@@ -1317,7 +1351,7 @@ class Engine:
             m = 0
             for i in range(self.nev[w, u]):
                 if self.partner[w, u, i] >= 0:
-                    self.lbuf[w, u, m] = i
+                    self.scratch[w, u * C + m] = i
                     m += 1
                     if self.wrap[w, u, i] == 1:
                         cov += 1
@@ -1334,19 +1368,19 @@ class Engine:
             t0 = beta
             t1 = beta
             if k0 < nl0:
-                t0 = self.tau[w, 0, self.lbuf[w, 0, k0]]
+                t0 = self.tau[w, 0, self.scratch[w, k0]]
             if k1 < nl1:
-                t1 = self.tau[w, 1, self.lbuf[w, 1, k1]]
+                t1 = self.tau[w, 1, self.scratch[w, C + k1]]
             u = 1
             i = 0
             tn = t1
             if k0 < nl0 and t0 <= t1:
                 u = 0
-                i = self.lbuf[w, 0, k0]
+                i = self.scratch[w, k0]
                 tn = t0
                 k0 += 1
             else:
-                i = self.lbuf[w, 1, k1]
+                i = self.scratch[w, C + k1]
                 k1 += 1
             wr = self.wrap[w, u, i]
             if wr == 0:
