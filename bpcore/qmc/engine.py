@@ -21,6 +21,11 @@ image at tau + beta sits at bond/site + D, ``wrap = 2`` at the later end,
 l = tau_early + beta - tau_late). Lines longer than beta (the images |n| >= 2 of the
 thermal propagator) are dropped: a relative error O(exp(-Omega beta)).
 
+Derived per-event data: ``bkey``, an integer key of the bond a hop crosses (``bond_key``),
+a function of the event's own ``pos`` and ``dirn`` only. Every update that edits them
+updates the key; ``set_state`` recomputes all keys (``k_rekey``), so keys are not part of
+the checkpointed state. The link move preselects partner candidates by key.
+
 Two electrons: the chain samples an extended ensemble in which the two
 displacements may differ, m = D_0 - D_1, with an extra factor
 eta^{dist(m, L Z^d)}; only configurations with m = 0 (mod L) are physical and
