@@ -880,7 +880,7 @@ class Engine:
                 self.site_hash(p - self.D[w, 0], ax), self.site_hash(p - self.D[w, 1], ax))
 
     @ti.func
-    def cand(self, w, sa, ia, sb, ib, pick):
+    def cand(self, w, sa, ia, sb, ib, pick: ti.template()):
         """One scan over the events. za: the sum over kink A's partner candidates (bare kinks on A's
         bond, direct and through tau = beta) of exp(-Omega l); zb: the same for kink B when sb >= 0
         (the unlink move needs both); with ``pick = 1`` also one of A's candidates (cs, ci, cw:
@@ -889,7 +889,8 @@ class Engine:
         the few events whose key matches one of A's (B's) partner keys get the exact test and
         weights of ``line_weights``, in event order, so sums and draws are those of a full scan.
         With ``pick = 1`` the bare kinks whose key matches one of A's are listed in ``scratch``
-        (their number is returned last) for ``z_partner``."""
+        (their number is returned last) for ``z_partner``. ``pick`` is a compile-time constant: the
+        link (pick = 1, no kink B) and unlink (pick = 0) versions compile without each other's work."""
         pa, axa = self.site_key(w, sa, ia)
         ta = self.tau[w, sa, ia]
         ka0, kaf, kab0, kab1 = self.partner_keys(w, sa, ia)
@@ -919,13 +920,16 @@ class Engine:
             for ic in range(self.nev[w, sc]):
                 key = self.bkey[w, sc, ic]
                 hit_a = key == ka0 or key == kaf or key == kab
-                hit_b = key == kb0 or key == kbf or key == kbb
+                hit_b = 0
+                if ti.static(pick == 0):
+                    hit_b = key == kb0 or key == kbf or key == kbb
                 if (hit_a or hit_b) and self.kind[w, sc, ic] == 0:
                     pc, ax = self.site_key(w, sc, ic)
                     tc = self.tau[w, sc, ic]
-                    if pick == 1 and hit_a:
-                        self.scratch[w, nbuf] = sc * self.CAP + ic
-                        nbuf += 1
+                    if ti.static(pick == 1):
+                        if hit_a:
+                            self.scratch[w, nbuf] = sc * self.CAP + ic
+                            nbuf += 1
                     if hit_a and ax == axa and (sc != sa or ic != ia):
                         w0, w1 = self.line_weights(w, sa, pa, ta, sc, pc, tc)
                         for x in range(2):
@@ -934,14 +938,15 @@ class Engine:
                                 wx = w1
                             if wx > 0.0:
                                 za += wx
-                                if pick == 1:
+                                if ti.static(pick == 1):
                                     if self.reservoir_take(w, za, wx):
                                         cs = sc
                                         ci = ic
                                         cw = x
-                    if hit_b and ax == axb and (sc != sb or ic != ib):
-                        v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
-                        zb += v0 + v1
+                    if ti.static(pick == 0):
+                        if hit_b and ax == axb and (sc != sb or ic != ib):
+                            v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
+                            zb += v0 + v1
         return za, zb, cs, ci, cw, nbuf
 
     @ti.func
