@@ -221,7 +221,6 @@ def test_same_seed_same_bins(tmp_path):
     assert np.allclose(g["count"], a.bins["count"]) and np.allclose(g.e / g["count"], a.bins.energy)
 
 
-
 @pytest.mark.parametrize("kw", [
     # ring: keys reduced mod L; every update type, the bubble move included
     dict(dim=2, L=4, beta=5.0, omega=1.0, lam=0.8, U=1.0, move_probs=[0.4, 0.2, 0.2, 0.05, 0.03, 0.05, 0.02, 0.05]),
@@ -244,6 +243,7 @@ def test_bond_keys_follow_every_update(kw):
     assert live.sum() > 10 * W  # the chains hold events
     assert np.array_equal(kept[live], fresh[live])
     assert (fresh[live] >= 0).all() and len(np.unique(fresh[live])) > 20  # hops only; many bonds
+
 
 def test_warm_start_clone_is_deterministic_and_checked():
     """pre_therm/clone: W/clone chains are thermalised, copied, then all W chains run on. Same seed ->

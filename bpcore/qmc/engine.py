@@ -1301,8 +1301,8 @@ class Engine:
 
     @ti.func
     def free_walk(self, w, su, j0, j1, t_start, want_point, want_sel, acc: ti.template()):
-        """The merged walk through one line-free stretch of imaginary time: from pointers (i0, i1) at
-        time tcur up to the next line end (or beta), adding every piece between consecutive events to
+        """The merged walk through one line-free stretch of imaginary time: from pointers (j0, j1) at
+        time t_start up to the next line end (or beta), adding every piece between consecutive events to
         the free time and counting the bare kinks of electron ``su``, with the reservoir draws of
         ``free_scan``. ``acc`` = [free, piece start, piece length, nF, selected kink] is updated in
         place (a template argument: passed by reference)."""
@@ -1350,8 +1350,8 @@ class Engine:
         the lists follows the coverage, and only the free stretches are walked event by event
         (``free_walk``). The pieces, kinks and random draws are those of one merged walk over all
         events from tau = 0 to beta, in the same order, so the results are bit-identical to it;
-        the cost is a scan of the line flags plus the events at free times (a few per cent of beta
-        where the lines are dense)."""
+        the cost is a scan of the line flags, a walk over the line ends and the events at free
+        times (a few per cent of beta where the lines are dense)."""
         beta = self.pf[0]
         C = self.CAP
         cov = 0
@@ -1569,19 +1569,28 @@ class Engine:
         return res
 
     @ti.func
+    def shift_path(self, w, s, first, e):
+        """Shift electron s's events from index ``first`` on by e (their bond keys follow)."""
+        for m in range(first, self.nev[w, s]):
+            self.pos[w, s, m] = self.pos[w, s, m] + e
+            self.set_key(w, s, m)
+
+    @ti.func
+    def translate(self, w, s, e):
+        """Translate electron s's whole worldline by e."""
+        self.x0[w, s] = self.x0[w, s] + e
+        self.shift_path(w, s, 0, e)
+
+    @ti.func
     def cut_apply(self, w, s, ins, tc, k, i, e):
         """Insert a kink k at tc (ins = 1) or remove kink i (ins = 0) on s, shifting the later path by e."""
         if ins == 1:
             p = self.pos_at(w, s, tc)
             kk = self.insert_event(w, s, tc, k, 0, p + e)
-            for m in range(kk + 1, self.nev[w, s]):
-                self.pos[w, s, m] = self.pos[w, s, m] + e
-                self.set_key(w, s, m)
+            self.shift_path(w, s, kk + 1, e)
         else:
             self.remove_event(w, s, i)
-            for m in range(i, self.nev[w, s]):
-                self.pos[w, s, m] = self.pos[w, s, m] + e
-                self.set_key(w, s, m)
+            self.shift_path(w, s, i, e)
         self.D[w, s] = self.D[w, s] + e
 
     @ti.func
@@ -1767,10 +1776,7 @@ class Engine:
                 act1 = 1
             dS = self.duv_cut(w, 0.0, 0.0, act0, act1, e)
             if self.accept(w, ti.exp(dS), 12):
-                self.x0[w, s] = self.x0[w, s] + e
-                for i in range(self.nev[w, s]):
-                    self.pos[w, s, i] = self.pos[w, s, i] + e
-                    self.set_key(w, s, i)
+                self.translate(w, s, e)
 
     # ------------------------------------------------------------------ measurement
     @ti.func

@@ -432,13 +432,6 @@ class RetardedEngine(Engine):
         self.cut_apply(w, s, 0, tc, d, i, -self.unit(d))
 
     @ti.func
-    def translate(self, w, s, e):
-        self.x0[w, s] = self.x0[w, s] + e
-        for i in range(self.nev[w, s]):
-            self.pos[w, s, i] = self.pos[w, s, i] + e
-            self.set_key(w, s, i)
-
-    @ti.func
     def opposite(self, d):
         return d + 1 - 2 * (d % 2)
 
