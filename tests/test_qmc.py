@@ -227,11 +227,16 @@ def test_same_seed_same_bins(tmp_path):
     # unbounded 3D lattice with V: every axis, the cut and translate updates shift whole path pieces
     dict(dim=3, L=0, beta=4.0, omega=2.0, lam=1.0, U=4.0, V=1.0),
 ])
-def test_bond_keys_follow_every_update(kw):
-    """The link move finds a kink's partner candidates by comparing bond keys, which every update
-    keeps in step with the positions and directions it edits. After a run, the keys of all chains
-    equal keys recomputed from the worldlines (an update that edits a path and forgets a key fails
-    here; the link move would then miss candidates and bias the line statistics)."""
+def test_derived_data_follow_every_update(kw):
+    """Derived per-chain data that the updates keep in step instead of recomputing:
+
+    * bond keys: the link move finds a kink's partner candidates by comparing them, and every update
+      edits them with the positions and directions. After a run, the keys of all chains equal keys
+      recomputed from the worldlines (an update that edits a path and forgets a key fails here; the
+      link move would then miss candidates and bias the line statistics).
+    * line-free stretches: built once per sweep, then kept by the cut moves, which shift their event
+      counts. After a run and 20 more attempts of each cut move, the kept stretches equal ones rebuilt
+      from the worldlines (a missed count would make the cut moves walk the wrong events)."""
     from bpcore.qmc.driver import get_engine
 
     run(model="bond-peierls", electrons=2, seed=5, sweeps=40, n_bins=4, therm=40, **kw)
@@ -243,6 +248,21 @@ def test_bond_keys_follow_every_update(kw):
     assert live.sum() > 10 * W  # the chains hold events
     assert np.array_equal(kept[live], fresh[live])
     assert (fresh[live] >= 0).all() and len(np.unique(fresh[live])) > 20  # hops only; many bonds
+
+    eng.k_zero()
+    eng.k_move(4, 20, 0)  # cut moves: the first attempt rebuilds the stretches, the others keep them
+    eng.k_move(5, 20, 0)
+    nfree, free_t, free_j = eng.nfree.to_numpy(), eng.free_t.to_numpy(), eng.free_j.to_numpy()
+    acc = eng.ok.to_numpy()
+    assert acc[:, 8:12].sum() > W  # many cuts accepted
+    eng.k_free_cache()
+    assert (nfree > 0).all() and np.array_equal(eng.nfree.to_numpy(), nfree)
+    n_str = nfree - 1  # stretches per chain
+    assert n_str.sum() > W  # lines and free time coexist
+    used = np.arange(CAP + 1)[None, :] < n_str[:, None]
+    assert np.array_equal(eng.free_t.to_numpy()[used], free_t[used])
+    assert np.array_equal(eng.free_j.to_numpy()[used], free_j[used])
+    assert (free_j[used] > 0).any()  # event counts that the cut moves had to shift
 
 
 def test_warm_start_clone_is_deterministic_and_checked():

@@ -24,7 +24,9 @@ thermal propagator) are dropped: a relative error O(exp(-Omega beta)).
 Derived per-event data: ``bkey``, an integer key of the bond a hop crosses (``bond_key``),
 a function of the event's own ``pos`` and ``dirn`` only. Every update that edits them
 updates the key; ``set_state`` recomputes all keys (``k_rekey``), so keys are not part of
-the checkpointed state. The link move preselects partner candidates by key.
+the checkpointed state. The link move preselects partner candidates by key. Derived per-chain data:
+the line-free stretches of imaginary time (``free_cache``), rebuilt when stale (after any update
+kernel that may move line ends, and after ``set_state``) and kept by the cut moves.
 
 Two electrons: the chain samples an extended ensemble in which the two
 displacements may differ, m = D_0 - D_1, with an extra factor
@@ -49,6 +51,10 @@ MOVES = ("pair", "line", "shift", "swap", "end", "cut2", "translate", "bubble")
 OBS = ("count", "energy", "r2", "winding2", "nph", "events", "lines")
 N_OBS = len(OBS)
 N_ACC = 2 * len(MOVES)
+# the updates that keep the phonon-line coverage of imaginary time (they add, remove or move bare kinks
+# and positions only), so that the line-free stretches cached by ``free_cache`` stay valid: end, cut2,
+# translate. Every other update kernel marks the cache stale.
+FREE_KEEPING = (4, 5, 6)
 
 # the mixing constants of the counter-based generator (splitmix64 finaliser; Weyl increments for chain
 # and counter), compile-time constants of the kernels
@@ -108,6 +114,11 @@ class Engine:
         self.bkey = ti.field(ti.i32, shape=(W, 2, C))
         # scratch per chain: the line ends of free_scan (electron u from u * C), the link move's candidates
         self.scratch = ti.field(ti.i32, shape=(W, 2 * C))
+        # the line-free stretches of free_scan, kept between calls (``free_cache``): 1 + their number
+        # (0: stale), the time each starts at and, per electron, the number of events before it
+        self.nfree = ti.field(ti.i32, shape=W)
+        self.free_t = ti.field(ti.f64, shape=(W, C + 1))
+        self.free_j = ti.field(ti.i32, shape=(W, C + 1, 2))
         self.counter = ti.field(ti.u64, shape=W)
         self.overflow = ti.field(ti.i32, shape=W)
         self.acc = ti.field(ti.f64, shape=(W, N_OBS))
@@ -187,15 +198,25 @@ class Engine:
                 self.nlines[w] = 0
                 self.counter[w] = ti.u64(0)
                 self.overflow[w] = 0
+                self.nfree[w] = 0
 
     @ti.kernel
     def k_rekey(self):
         for j in range(self.R):
             w = self.walker(j)
             if w >= 0:
+                self.nfree[w] = 0  # the line-free stretches are derived data too
                 for s in range(2):
                     for i in range(self.nev[w, s]):
                         self.set_key(w, s, i)
+
+    @ti.kernel
+    def k_free_cache(self):
+        """Rebuild the line-free stretches of every chain (a check of the kept ones, in the tests)."""
+        for j in range(self.R):
+            w = self.walker(j)
+            if w >= 0:
+                self.free_cache(w)
 
     @ti.func
     def walker(self, j):
@@ -557,6 +578,8 @@ class Engine:
         for j in range(self.R):
             w = self.walker(j)
             if w >= 0:
+                if ti.static(m not in FREE_KEEPING):
+                    self.nfree[w] = 0  # this update may move, add or remove line ends
                 for _it in range(n):
                     if self.overflow[w] == 0:
                         self.do_move(w, m, model)
@@ -1335,23 +1358,19 @@ class Engine:
                 tcur = tn
 
     @ti.func
-    def free_scan(self, w, su, want_point, want_sel):
-        """Imaginary time not covered by any phonon line, where a cut (shifting the later path)
-        breaks no line. Returns (F, point, nF, sel): the total free length F; with ``want_point = 1``
-        a time drawn uniformly from the free time (-1 if F = 0); the number nF of bare kinks of
-        electron ``su`` at free times; with ``want_sel = 1`` the index of one of them drawn uniformly
-        (-1 if none). Both draws are weighted reservoir samples (a free piece between consecutive
-        events of length l replaces the chosen one with probability l / F_so_far, a free kink with
-        probability 1 / nF_so_far), so no second pass is needed. A direct line covers
-        (tau_early, tau_late); a line through tau = beta covers the rest of the circle. Bare kinks
-        do not change the coverage, so F is the same before and after a cut move.
+    def free_cache(self, w):
+        """List the line-free stretches of imaginary time in ``free_t``/``free_j`` (``nfree`` = 1 +
+        their number): a stretch starts at tau = 0 (when no line runs through tau = beta) or at the
+        line end after which no line covers the time, and runs to the next line end (or beta);
+        ``free_j`` holds, per electron, the number of its events that the time-ordered merged walk
+        has passed there. A direct line covers (tau_early, tau_late); a line through tau = beta
+        covers the rest of the circle.
 
-        The coverage changes only at line ends: one scan lists them (``scratch``), a merged walk over
-        the lists follows the coverage, and only the free stretches are walked event by event
-        (``free_walk``). The pieces, kinks and random draws are those of one merged walk over all
-        events from tau = 0 to beta, in the same order, so the results are bit-identical to it;
-        the cost is a scan of the line flags, a walk over the line ends and the events at free
-        times (a few per cent of beta where the lines are dense)."""
+        The coverage changes only at line ends: one scan lists them (``scratch``), and a merged walk
+        over the lists follows the coverage. Only the updates that move, add or remove line ends
+        change the stretches; the cut moves (bare kinks, positions) only shift the event counts
+        (``free_kink_added``/``free_kink_removed``), so the list is rebuilt once per sweep, not at
+        every cut attempt (``k_move`` marks it stale for the other updates)."""
         beta = self.pf[0]
         C = self.CAP
         cov = 0
@@ -1369,9 +1388,12 @@ class Engine:
                 nl0 = m
             else:
                 nl1 = m
-        acc = ti.Vector([0.0, 0.0, 0.0, 0.0, -1.0])
+        nf = 0
         if cov == 0:
-            self.free_walk(w, su, 0, 0, 0.0, want_point, want_sel, acc)
+            self.free_t[w, 0] = 0.0
+            self.free_j[w, 0, 0] = 0
+            self.free_j[w, 0, 1] = 0
+            nf = 1
         k0 = 0
         k1 = 0
         while k0 < nl0 or k1 < nl1:
@@ -1413,15 +1435,60 @@ class Engine:
             else:
                 cov += 1
             if cov == 0:
-                # restart the event walk just after this line end: the other electron's pointer
-                # passes its events that come earlier in the merged order
+                # a stretch starts just after this line end: the other electron's walk has passed its
+                # events that come earlier in the merged order (at equal times electron 0 first)
                 j0 = i + 1
                 j1 = i + 1
                 if u == 0:
                     j1 = self.n_before(w, 1, tn, 0)
                 else:
                     j0 = self.n_before(w, 0, tn, 1)
-                self.free_walk(w, su, j0, j1, tn, want_point, want_sel, acc)
+                self.free_t[w, nf] = tn
+                self.free_j[w, nf, 0] = j0
+                self.free_j[w, nf, 1] = j1
+                nf += 1
+        self.nfree[w] = nf + 1
+
+    @ti.func
+    def free_kink_added(self, w, s, k, tc):
+        """A bare kink was inserted at index k of electron s, time tc: it counts as passed at the start
+        of every cached line-free stretch that the merged walk reaches after it (the counts that
+        ``free_cache`` would find now; the stretches themselves do not change)."""
+        for c in range(self.nfree[w] - 1):
+            j = self.free_j[w, c, s]
+            ts = self.free_t[w, c]
+            if k < j or (k == j and (tc < ts or (tc == ts and s == 0))):
+                self.free_j[w, c, s] = j + 1
+
+    @ti.func
+    def free_kink_removed(self, w, s, k):
+        """The bare kink at index k of electron s was removed (see ``free_kink_added``)."""
+        for c in range(self.nfree[w] - 1):
+            if k < self.free_j[w, c, s]:
+                self.free_j[w, c, s] -= 1
+
+    @ti.func
+    def free_scan(self, w, su, want_point, want_sel):
+        """Imaginary time not covered by any phonon line, where a cut (shifting the later path)
+        breaks no line. Returns (F, point, nF, sel): the total free length F; with ``want_point = 1``
+        a time drawn uniformly from the free time (-1 if F = 0); the number nF of bare kinks of
+        electron ``su`` at free times; with ``want_sel = 1`` the index of one of them drawn uniformly
+        (-1 if none). Both draws are weighted reservoir samples (a free piece between consecutive
+        events of length l replaces the chosen one with probability l / F_so_far, a free kink with
+        probability 1 / nF_so_far), so no second pass is needed. Bare kinks do not change the
+        coverage, so F is the same before and after a cut move.
+
+        The line-free stretches come from ``free_cache`` (rebuilt when stale); only they are walked
+        event by event (``free_walk``). The pieces, kinks and random draws are those of one merged
+        walk over all events from tau = 0 to beta, in the same order, so the results are
+        bit-identical to it; the cost is the events at free times (a few per cent of beta where
+        the lines are dense) plus, once per sweep, the rebuild of the stretches."""
+        if self.nfree[w] == 0:
+            self.free_cache(w)
+        acc = ti.Vector([0.0, 0.0, 0.0, 0.0, -1.0])
+        for c in range(self.nfree[w] - 1):
+            self.free_walk(w, su, self.free_j[w, c, 0], self.free_j[w, c, 1], self.free_t[w, c], want_point,
+                           want_sel, acc)
         free = acc[0]
         nF = ti.cast(acc[3], ti.i32)
         sel = ti.cast(acc[4], ti.i32)
@@ -1588,9 +1655,11 @@ class Engine:
             p = self.pos_at(w, s, tc)
             kk = self.insert_event(w, s, tc, k, 0, p + e)
             self.shift_path(w, s, kk + 1, e)
+            self.free_kink_added(w, s, kk, tc)
         else:
             self.remove_event(w, s, i)
             self.shift_path(w, s, i, e)
+            self.free_kink_removed(w, s, i)
         self.D[w, s] = self.D[w, s] + e
 
     @ti.func
