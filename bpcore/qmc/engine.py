@@ -1575,12 +1575,13 @@ class Engine:
     @ti.func
     def duv_cut(self, w, tc0, tc1, act0, act1, e):
         """Change of -int v dtau when electron s's path after tc_s is shifted by e (for act_s = 1).
+        One shifted electron: tc0 = tc1 (the callers' cut time); both: any tc0, tc1.
 
-        The relative shift vanishes before the earliest active cut and, when both electrons are
-        shifted, after the later cut, so the merged walk over both worldlines covers only the
-        window in between: it starts (binary searches) at the segment that contains the window's
-        start and stops at its end. The terms and their order are those of a walk from tau = 0 to
-        beta (the skipped segments contribute nothing)."""
+        The relative coordinate r_0 - r_1 changes by a constant sh on a window and nowhere else: one
+        electron shifted, sh = +e (electron 0) or -e (electron 1) from the cut to beta; both, sh =
+        +e (tc0 < tc1) or -e between the two cuts. The merged walk over both worldlines covers only
+        the window: it starts (binary searches) at the segment that contains the window's start and
+        stops at its end, adding (overlap with the window) x (v(r + sh) - v(r)) per segment."""
         beta = self.pf[0]
         res = 0.0
         if self.pi[3] == 2 and (self.pf[4] != 0.0 or self.pf[5] != 0.0 or self.pi[5] > 0):
@@ -1588,11 +1589,15 @@ class Engine:
             n1 = self.nev[w, 1]
             tstart = tc0
             tstop = beta
+            sh = e
             if act0 == 1 and act1 == 1:
                 tstart = ti.min(tc0, tc1)
                 tstop = ti.max(tc0, tc1)
+                if tc1 < tc0:
+                    sh = -e
             elif act1 == 1:
                 tstart = tc1
+                sh = -e
             # the state of the full walk at the segment containing tstart: the events at times <= tstart
             # have been passed, tcur is the latest of them (0 if none)
             i0 = self.n_before(w, 0, tstart, 1)
@@ -1606,26 +1611,11 @@ class Engine:
                 tcur = ti.max(tcur, self.tau[w, 1, i1 - 1])
             while tcur < tstop:
                 nx0, nx1, tn = self.next_times(w, i0, i1)
-                # split [tcur, tn) at the cut times
-                for q in range(3):
-                    lo = tcur
-                    hi = tn
-                    if q == 0:
-                        hi = ti.min(tn, ti.min(tc0, tc1))
-                    elif q == 1:
-                        lo = ti.max(tcur, ti.min(tc0, tc1))
-                        hi = ti.min(tn, ti.max(tc0, tc1))
-                    else:
-                        lo = ti.max(tcur, ti.max(tc0, tc1))
-                    if hi > lo:
-                        mid = 0.5 * (lo + hi)
-                        sh = ti.Vector([0, 0, 0])
-                        if act0 == 1 and mid > tc0:
-                            sh += e
-                        if act1 == 1 and mid > tc1:
-                            sh -= e
-                        if sh[0] != 0 or sh[1] != 0 or sh[2] != 0:
-                            res -= (hi - lo) * (self.vint(p0 - p1 + sh) - self.vint(p0 - p1))
+                lo = ti.max(tcur, tstart)
+                hi = ti.min(tn, tstop)
+                if hi > lo:
+                    r = p0 - p1
+                    res -= (hi - lo) * (self.vint(r + sh) - self.vint(r))
                 if i0 < n0 and nx0 <= tn:
                     p0 = self.pos[w, 0, i0]
                     i0 += 1
