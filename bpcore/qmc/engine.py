@@ -470,41 +470,50 @@ class Engine:
 
     # ------------------------------------------------------------------ event list edits
     @ti.func
-    def fix_partners(self, w, s, k, delta):
-        """The events of electron s that were at index >= k are now at index + delta. Repoint the
-        lines that have an end among them, visiting only the moved events: a moved end whose partner
-        moved too gets its own pointer shifted (the partner does the same for itself); a moved end
-        whose partner stayed sets the partner's pointer to its new index. A pointer to the event just
-        removed (delta < 0: old index k - 1) is left dangling, as the caller removes that line."""
+    def repoint(self, w, s, pp, k, delta, j):
+        """The line pointer of an event of electron s that moved to index j when the events from index
+        k on moved by delta: returns its new pointer; when its partner did not move, the partner is
+        pointed at j instead. A pointer to the event just removed (delta < 0: index k - 1) is left
+        dangling, as the caller removes that line."""
         C = self.CAP
-        for j in range(k + delta, self.nev[w, s]):
-            pp = self.partner[w, s, j]
-            if pp >= 0:
-                ps = pp // C
-                pidx = pp % C
-                if ps == s and pidx >= k:
-                    self.partner[w, s, j] = pp + delta
-                elif not (delta < 0 and ps == s and pidx == k + delta):
-                    self.partner[w, ps, pidx] = s * C + j
+        out = pp
+        if pp >= 0:
+            ps = pp // C
+            pidx = pp % C
+            if ps == s and pidx >= k:
+                out = pp + delta
+            elif not (delta < 0 and ps == s and pidx == k + delta):
+                self.partner[w, ps, pidx] = s * C + j
+        return out
 
     @ti.func
     def insert_event(self, w, s, tau, d, kd, p_after):
         """Insert an event at time tau; returns its index. Caller checks capacity."""
+        return self.insert_shift(w, s, tau, d, kd, p_after, ti.Vector([0, 0, 0]), 0)
+
+    @ti.func
+    def insert_shift(self, w, s, tau, d, kd, p_after, e, shift: ti.template()):
+        """Insert an event at time tau; returns its index; with ``shift = 1`` (compile-time) the later
+        events' positions move by e as well (their bond keys follow). One pass over the later events
+        moves them, repoints their lines and shifts them. Caller checks capacity."""
         n = self.nev[w, s]
         k = self.n_before(w, s, tau, 0)
-        # shift [k, n) -> [k+1, n+1)
+        # move [k, n) -> [k+1, n+1)
         i = n
         while i > k:
             self.tau[w, s, i] = self.tau[w, s, i - 1]
             self.dirn[w, s, i] = self.dirn[w, s, i - 1]
             self.kind[w, s, i] = self.kind[w, s, i - 1]
-            self.partner[w, s, i] = self.partner[w, s, i - 1]
             self.wrap[w, s, i] = self.wrap[w, s, i - 1]
-            self.pos[w, s, i] = self.pos[w, s, i - 1]
-            self.bkey[w, s, i] = self.bkey[w, s, i - 1]
+            self.partner[w, s, i] = self.repoint(w, s, self.partner[w, s, i - 1], k, 1, i)
+            if ti.static(shift):
+                self.pos[w, s, i] = self.pos[w, s, i - 1] + e
+                self.set_key(w, s, i)
+            else:
+                self.pos[w, s, i] = self.pos[w, s, i - 1]
+                self.bkey[w, s, i] = self.bkey[w, s, i - 1]
             i -= 1
         self.nev[w, s] = n + 1
-        self.fix_partners(w, s, k, 1)
         self.tau[w, s, k] = tau
         self.dirn[w, s, k] = d
         self.kind[w, s, k] = kd
@@ -516,17 +525,26 @@ class Engine:
 
     @ti.func
     def remove_event(self, w, s, k):
+        self.remove_shift(w, s, k, ti.Vector([0, 0, 0]), 0)
+
+    @ti.func
+    def remove_shift(self, w, s, k, e, shift: ti.template()):
+        """Remove event k; with ``shift = 1`` (compile-time) the later events' positions move by e as
+        well (their bond keys follow); one pass, as in ``insert_shift``."""
         n = self.nev[w, s]
         for i in range(k, n - 1):
             self.tau[w, s, i] = self.tau[w, s, i + 1]
             self.dirn[w, s, i] = self.dirn[w, s, i + 1]
             self.kind[w, s, i] = self.kind[w, s, i + 1]
-            self.partner[w, s, i] = self.partner[w, s, i + 1]
             self.wrap[w, s, i] = self.wrap[w, s, i + 1]
-            self.pos[w, s, i] = self.pos[w, s, i + 1]
-            self.bkey[w, s, i] = self.bkey[w, s, i + 1]
+            self.partner[w, s, i] = self.repoint(w, s, self.partner[w, s, i + 1], k + 1, -1, i)
+            if ti.static(shift):
+                self.pos[w, s, i] = self.pos[w, s, i + 1] + e
+                self.set_key(w, s, i)
+            else:
+                self.pos[w, s, i] = self.pos[w, s, i + 1]
+                self.bkey[w, s, i] = self.bkey[w, s, i + 1]
         self.nev[w, s] = n - 1
-        self.fix_partners(w, s, k + 1, -1)
 
     @ti.func
     def line_length(self, w, s, i):
@@ -1643,12 +1661,10 @@ class Engine:
         """Insert a kink k at tc (ins = 1) or remove kink i (ins = 0) on s, shifting the later path by e."""
         if ins == 1:
             p = self.pos_at(w, s, tc)
-            kk = self.insert_event(w, s, tc, k, 0, p + e)
-            self.shift_path(w, s, kk + 1, e)
+            kk = self.insert_shift(w, s, tc, k, 0, p + e, e, 1)
             self.free_kink_added(w, s, kk, tc)
         else:
-            self.remove_event(w, s, i)
-            self.shift_path(w, s, i, e)
+            self.remove_shift(w, s, i, e, 1)
             self.free_kink_removed(w, s, i)
         self.D[w, s] = self.D[w, s] + e
 
