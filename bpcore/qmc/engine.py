@@ -24,7 +24,8 @@ thermal propagator) are dropped: a relative error O(exp(-Omega beta)).
 Derived per-event data: ``bkey``, an integer key of the bond a hop crosses (``bond_key``),
 a function of the event's own ``pos`` and ``dirn`` only. Every update that edits them
 updates the key; ``set_state`` recomputes all keys (``k_rekey``), so keys are not part of
-the checkpointed state. The link move preselects partner candidates by key. Derived per-chain data:
+the checkpointed state. The link move preselects partner candidates by key, through a hash index of
+the keys (``link_index``) built at the start of each link kernel. Derived per-chain data:
 the line-free stretches of imaginary time (``free_cache``), rebuilt when stale (after any update
 kernel that may move line ends, and after ``set_state``) and kept by the cut moves.
 
@@ -55,6 +56,9 @@ N_ACC = 2 * len(MOVES)
 # and positions only), so that the line-free stretches cached by ``free_cache`` stay valid: end, cut2,
 # translate. Every other update kernel marks the cache stale.
 FREE_KEEPING = (4, 5, 6)
+# buckets of the per-chain hash index of bond keys that the link move builds at the start of its kernel
+LINK_BUCKET_BITS = 8
+LINK_BUCKETS = 1 << LINK_BUCKET_BITS
 
 # the mixing constants of the counter-based generator (splitmix64 finaliser; Weyl increments for chain
 # and counter), compile-time constants of the kernels
@@ -112,8 +116,13 @@ class Engine:
         # bond key of every event (see ``bond_key``): derived from pos and dirn, kept in step with
         # them by every edit, recomputed by ``k_rekey`` after ``set_state``; not part of the state
         self.bkey = ti.field(ti.i32, shape=(W, 2, C))
-        # scratch per chain: the line ends of free_scan (electron u from u * C), the link move's candidates
+        # scratch per chain: the line ends listed by free_cache (electron u from u * C), the events gathered by
+        # the link move (gather)
         self.scratch = ti.field(ti.i32, shape=(W, 2 * C))
+        # the link move's index of the events by bond key (``link_index``): per hash bucket the first
+        # event (electron * C + index, -1 if none) and per event the next one in the same bucket
+        self.lhead = ti.field(ti.i32, shape=(W, LINK_BUCKETS))
+        self.lnext = ti.field(ti.i32, shape=(W, 2 * C))
         # the line-free stretches of free_scan, kept between calls (``free_cache``): 1 + their number
         # (0: stale), the time each starts at and, per electron, the number of events before it
         self.nfree = ti.field(ti.i32, shape=W)
@@ -598,6 +607,8 @@ class Engine:
             if w >= 0:
                 if ti.static(m not in FREE_KEEPING):
                     self.nfree[w] = 0  # this update may move, add or remove line ends
+                if ti.static(m == 1 and model == 0):
+                    self.link_index(w)  # the link move changes no key and no event order
                 for _it in range(n):
                     if self.overflow[w] == 0:
                         self.do_move(w, m, model)
@@ -921,119 +932,163 @@ class Engine:
                 self.site_hash(p - self.D[w, 0], ax), self.site_hash(p - self.D[w, 1], ax))
 
     @ti.func
+    def bucket(self, key):
+        """Hash bucket of a bond key (Fibonacci hashing of the 32-bit key)."""
+        h = ti.cast(key, ti.u32) * ti.u32(0x9E3779B1)
+        return ti.cast(h >> ti.u32(32 - LINK_BUCKET_BITS), ti.i32)
+
+    @ti.func
+    def link_index(self, w):
+        """Index the events of chain w by bond key: ``lhead`` (per bucket) and ``lnext`` chain the
+        events of each bucket in event order (electron 0 by index, then electron 1). Built at the
+        start of every link kernel; valid through it, as linking and unlinking change kinds and
+        partners only, never keys or the order of events."""
+        C = self.CAP
+        for b in range(LINK_BUCKETS):
+            self.lhead[w, b] = -1
+        for q in range(self.pi[3]):
+            sc = self.pi[3] - 1 - q
+            n = self.nev[w, sc]
+            for r in range(n):
+                ic = n - 1 - r
+                b = self.bucket(self.bkey[w, sc, ic])
+                o = sc * C + ic
+                self.lnext[w, o] = self.lhead[w, b]
+                self.lhead[w, b] = o
+
+    @ti.func
+    def key_hit(self, key, sc, k):
+        """Does ``key`` (of an event of electron sc) match k = (direct, later, earlier on electron 0,
+        earlier on electron 1), the partner keys of a kink (``partner_keys``)?"""
+        kb = k[2]
+        if sc == 1:
+            kb = k[3]
+        return (key == k[0]) | (key == k[1]) | (key == kb)
+
+    @ti.func
+    def gather(self, w, ka, kb, nk: ti.template()):
+        """List in ``scratch``, in event order, the events whose bond key matches ka or kb (partner keys
+        of one or two kinks; kb all -2 for none), from the buckets of these keys (``link_index``): a
+        merge of the buckets' chains, each in event order. Returns their number. The same events, in
+        the same order, as a scan over all events testing every key. ``nk`` (compile-time): 4 when
+        kb is unused, else 8."""
+        C = self.CAP
+        ptr = ti.Vector([-1, -1, -1, -1, -1, -1, -1, -1])
+        bk = ti.Vector([-1, -1, -1, -1, -1, -1, -1, -1])
+        for j in ti.static(range(nk)):
+            key = 0
+            if ti.static(j < 4):
+                key = ka[j]
+            else:
+                key = kb[j - 4]
+            if key != -2:
+                b = self.bucket(key)
+                new = 1
+                for jj in ti.static(range(j)):
+                    if bk[jj] == b:
+                        new = 0
+                if new == 1:
+                    bk[j] = b
+                    ptr[j] = self.lhead[w, b]
+        n = 0
+        going = 1
+        while going == 1:
+            best = 2 * C
+            for j in ti.static(range(nk)):
+                if ptr[j] >= 0 and ptr[j] < best:
+                    best = ptr[j]
+            if best == 2 * C:
+                going = 0
+            else:
+                for j in ti.static(range(nk)):
+                    if ptr[j] == best:
+                        ptr[j] = self.lnext[w, best]
+                sc = best // C
+                key = self.bkey[w, sc, best % C]
+                hit = self.key_hit(key, sc, ka)
+                if ti.static(nk == 8):
+                    hit = hit | self.key_hit(key, sc, kb)
+                if hit:
+                    self.scratch[w, n] = best
+                    n += 1
+        return n
+
+    @ti.func
     def cand(self, w, sa, ia, sb, ib, pick: ti.template()):
-        """One scan over the events. za: the sum over kink A's partner candidates (bare kinks on A's
-        bond, direct and through tau = beta) of exp(-Omega l); zb: the same for kink B when sb >= 0
-        (the unlink move needs both); with ``pick = 1`` also one of A's candidates (cs, ci, cw:
-        electron, index, wrapped) drawn with probability weight / za by weighted reservoir sampling
-        (one random number per candidate, so no second scan). The scan compares bond keys only;
-        the few events whose key matches one of A's (B's) partner keys get the exact test and
-        weights of ``line_weights``, in event order, so sums and draws are those of a full scan.
-        With ``pick = 1`` the bare kinks whose key matches one of A's are listed in ``scratch``
-        (their number is returned last) for ``z_partner``. ``pick`` is a compile-time constant: the
-        link (pick = 1, no kink B) and unlink (pick = 0) versions compile without each other's work."""
+        """za: the sum over kink A's partner candidates (bare kinks on A's bond, direct and through
+        tau = beta) of exp(-Omega l); zb: the same for kink B when sb >= 0 (the unlink move needs
+        both); with ``pick = 1`` also one of A's candidates (cs, ci, cw: electron, index, wrapped)
+        drawn with probability weight / za by weighted reservoir sampling (one random number per
+        candidate, so no second pass). Only the events whose bond key matches one of A's (B's)
+        partner keys are visited (``gather``), in event order, with the exact test and weights of
+        ``line_weights``, so sums and draws are those of a full scan. ``pick`` is a compile-time
+        constant: the link (pick = 1, no kink B) and unlink (pick = 0) versions compile without each
+        other's work."""
+        C = self.CAP
         pa, axa = self.site_key(w, sa, ia)
         ta = self.tau[w, sa, ia]
-        ka0, kaf, kab0, kab1 = self.partner_keys(w, sa, ia)
+        ka = ti.Vector(self.partner_keys(w, sa, ia))
         pb = pa
         axb = -2
         tb = 0.0
-        kb0 = -2  # no key is -2: nothing matches when there is no kink B
-        kbf = -2
-        kbb0 = -2
-        kbb1 = -2
+        kb = ti.Vector([-2, -2, -2, -2])  # no key is -2: nothing matches when there is no kink B
         if sb >= 0:
             pb, axb = self.site_key(w, sb, ib)
             tb = self.tau[w, sb, ib]
-            kb0, kbf, kbb0, kbb1 = self.partner_keys(w, sb, ib)
+            kb = ti.Vector(self.partner_keys(w, sb, ib))
         za = 0.0
         zb = 0.0
         cs = -1
         ci = -1
         cw = 0
-        nbuf = 0
-        for sc in range(self.pi[3]):
-            kab = kab0
-            kbb = kbb0
-            if sc == 1:
-                kab = kab1
-                kbb = kbb1
-            for ic in range(self.nev[w, sc]):
+        n = 0
+        if ti.static(pick == 1):
+            n = self.gather(w, ka, kb, 4)
+        else:
+            n = self.gather(w, ka, kb, 8)
+        for k in range(n):
+            q = self.scratch[w, k]
+            sc = q // C
+            ic = q % C
+            if self.kind[w, sc, ic] == 0:
                 key = self.bkey[w, sc, ic]
-                hit_a = key == ka0 or key == kaf or key == kab
-                hit_b = 0
+                hit_a = self.key_hit(key, sc, ka)
+                pc, ax = self.site_key(w, sc, ic)
+                tc = self.tau[w, sc, ic]
+                if hit_a and ax == axa and (sc != sa or ic != ia):
+                    w0, w1 = self.line_weights(w, sa, pa, ta, sc, pc, tc)
+                    for x in range(2):
+                        wx = w0
+                        if x == 1:
+                            wx = w1
+                        if wx > 0.0:
+                            za += wx
+                            if ti.static(pick == 1):
+                                if self.reservoir_take(w, za, wx):
+                                    cs = sc
+                                    ci = ic
+                                    cw = x
                 if ti.static(pick == 0):
-                    hit_b = key == kb0 or key == kbf or key == kbb
-                if (hit_a or hit_b) and self.kind[w, sc, ic] == 0:
-                    pc, ax = self.site_key(w, sc, ic)
-                    tc = self.tau[w, sc, ic]
-                    if ti.static(pick == 1):
-                        if hit_a:
-                            self.scratch[w, nbuf] = sc * self.CAP + ic
-                            nbuf += 1
-                    if hit_a and ax == axa and (sc != sa or ic != ia):
-                        w0, w1 = self.line_weights(w, sa, pa, ta, sc, pc, tc)
-                        for x in range(2):
-                            wx = w0
-                            if x == 1:
-                                wx = w1
-                            if wx > 0.0:
-                                za += wx
-                                if ti.static(pick == 1):
-                                    if self.reservoir_take(w, za, wx):
-                                        cs = sc
-                                        ci = ic
-                                        cw = x
-                    if ti.static(pick == 0):
-                        if hit_b and ax == axb and (sc != sb or ic != ib):
-                            v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
-                            zb += v0 + v1
-        return za, zb, cs, ci, cw, nbuf
+                    if self.key_hit(key, sc, kb) and ax == axb and (sc != sb or ic != ib):
+                        v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, tc)
+                        zb += v0 + v1
+        return za, zb, cs, ci, cw
 
     @ti.func
-    def in3(self, k, a, b, c):
-        return k == a or k == b or k == c
-
-    @ti.func
-    def z_partner(self, w, sa, ia, sb, ib, nbuf):
+    def z_partner(self, w, sb, ib):
         """The sum over kink B's partner candidates of exp(-Omega l), for the link move's partner B
         drawn among kink A's candidates: the direct and the wrapped weight added one after the other,
-        over the bare kinks whose key matches one of B's partner keys, in event order. When each of
-        B's keys is one of A's (always so without winding, D_0 = D_1 = 0, and when B is on A's own
-        bond with D_0 = D_1), every such kink is in the list of A's matches that ``cand`` left in
-        ``scratch`` (``nbuf`` entries, in event order), which is scanned instead of all events; the
-        terms and their order are the same either way."""
+        over the bare kinks whose key matches one of B's partner keys, in event order (``gather``)."""
         C = self.CAP
-        ka0, kaf, kab0, kab1 = self.partner_keys(w, sa, ia)
         pb, axb = self.site_key(w, sb, ib)
         tb = self.tau[w, sb, ib]
-        kb0, kbf, kbb0, kbb1 = self.partner_keys(w, sb, ib)
-        listed = self.in3(kb0, ka0, kaf, kab0) and self.in3(kbf, ka0, kaf, kab0) \
-            and self.in3(kbb0, ka0, kaf, kab0) and self.in3(kb0, ka0, kaf, kab1) \
-            and self.in3(kbf, ka0, kaf, kab1) and self.in3(kbb1, ka0, kaf, kab1)
-        n0 = self.nev[w, 0]
-        n_it = nbuf
-        if not listed:
-            n_it = n0
-            if self.pi[3] == 2:
-                n_it += self.nev[w, 1]
+        kb = ti.Vector(self.partner_keys(w, sb, ib))
         zb = 0.0
-        for k in range(n_it):
-            sc = 0
-            ic = k
-            if listed:
-                q = self.scratch[w, k]
-                sc = q // C
-                ic = q % C
-            elif k >= n0:
-                sc = 1
-                ic = k - n0
-            kbb = kbb0
-            if sc == 1:
-                kbb = kbb1
-            key = self.bkey[w, sc, ic]
-            if (key == kb0 or key == kbf or key == kbb) and self.kind[w, sc, ic] == 0 \
-                    and (sc != sb or ic != ib):
+        for k in range(self.gather(w, kb, kb, 4)):
+            q = self.scratch[w, k]
+            sc = q // C
+            ic = q % C
+            if self.kind[w, sc, ic] == 0 and (sc != sb or ic != ib):
                 pc, ax = self.site_key(w, sc, ic)
                 if ax == axb:
                     v0, v1 = self.line_weights(w, sb, pb, tb, sc, pc, self.tau[w, sc, ic])
@@ -1129,15 +1184,15 @@ class Engine:
                 valid = 2
         if valid == 1:
             # A's partner B drawn in the scan that sums A's candidates; then B's candidates
-            za, _zb, sb, ib, wr, nbuf = self.cand(w, sa, ia, -1, 0, 1)
+            za, _zb, sb, ib, wr = self.cand(w, sa, ia, -1, 0, 1)
             if sb >= 0 and za > 0.0:
-                zb = self.z_partner(w, sa, ia, sb, ib, nbuf)
+                zb = self.z_partner(w, sb, ib)
                 if zb > 0.0:
                     ratio = a2t2 * nb / ((nl + 1) * (1.0 / za + 1.0 / zb))
                     if self.accept(w, ratio, 2):
                         self.set_line(w, sa, ia, sb, ib, wr)
         elif valid == 2:
-            za, zb, _s, _i, _x, _n = self.cand(w, sa, ia, sb, ib, 0)
+            za, zb, _s, _i, _x = self.cand(w, sa, ia, sb, ib, 0)
             ratio = (nl * (1.0 / za + 1.0 / zb)) / (a2t2 * nb)
             if self.accept(w, ratio, 3):
                 self.partner[w, sa, ia] = -1
