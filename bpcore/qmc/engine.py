@@ -482,8 +482,8 @@ class Engine:
     def repoint(self, w, s, pp, k, delta, j):
         """The line pointer of an event of electron s that moved to index j when the events from index
         k on moved by delta: returns its new pointer; when its partner did not move, the partner is
-        pointed at j instead. A pointer to the event just removed (delta < 0: index k - 1) is left
-        dangling, as the caller removes that line."""
+        pointed at j instead. A pointer to an event just removed (delta < 0: indices k + delta to
+        k - 1) is left dangling, as the caller removes that line."""
         C = self.CAP
         out = pp
         if pp >= 0:
@@ -491,7 +491,7 @@ class Engine:
             pidx = pp % C
             if ps == s and pidx >= k:
                 out = pp + delta
-            elif not (delta < 0 and ps == s and pidx == k + delta):
+            elif not (delta < 0 and ps == s and pidx >= k + delta):
                 self.partner[w, ps, pidx] = s * C + j
         return out
 
@@ -531,6 +531,53 @@ class Engine:
         self.pos[w, s, k] = p_after
         self.set_key(w, s, k)
         return k
+
+    @ti.func
+    def insert_two(self, w, s, t1, d1, p1, t2, d2, p2):
+        """Insert two bare kinks at times t1 < t2 with no event between them (one segment): the
+        result of inserting them one after the other, with one pass over the later events."""
+        n = self.nev[w, s]
+        k = self.n_before(w, s, t1, 0)
+        i = n + 1
+        while i > k + 1:
+            self.tau[w, s, i] = self.tau[w, s, i - 2]
+            self.dirn[w, s, i] = self.dirn[w, s, i - 2]
+            self.kind[w, s, i] = self.kind[w, s, i - 2]
+            self.wrap[w, s, i] = self.wrap[w, s, i - 2]
+            self.partner[w, s, i] = self.repoint(w, s, self.partner[w, s, i - 2], k, 2, i)
+            self.pos[w, s, i] = self.pos[w, s, i - 2]
+            self.bkey[w, s, i] = self.bkey[w, s, i - 2]
+            i -= 1
+        self.nev[w, s] = n + 2
+        for q in range(2):
+            tq = t1
+            dq = d1
+            pq = p1
+            if q == 1:
+                tq = t2
+                dq = d2
+                pq = p2
+            self.tau[w, s, k + q] = tq
+            self.dirn[w, s, k + q] = dq
+            self.kind[w, s, k + q] = 0
+            self.partner[w, s, k + q] = -1
+            self.wrap[w, s, k + q] = 0
+            self.pos[w, s, k + q] = pq
+            self.set_key(w, s, k + q)
+
+    @ti.func
+    def remove_two(self, w, s, k):
+        """Remove events k and k + 1 with one pass over the later events."""
+        n = self.nev[w, s]
+        for i in range(k, n - 2):
+            self.tau[w, s, i] = self.tau[w, s, i + 2]
+            self.dirn[w, s, i] = self.dirn[w, s, i + 2]
+            self.kind[w, s, i] = self.kind[w, s, i + 2]
+            self.wrap[w, s, i] = self.wrap[w, s, i + 2]
+            self.partner[w, s, i] = self.repoint(w, s, self.partner[w, s, i + 2], k + 2, -2, i)
+            self.pos[w, s, i] = self.pos[w, s, i + 2]
+            self.bkey[w, s, i] = self.bkey[w, s, i + 2]
+        self.nev[w, s] = n - 2
 
     @ti.func
     def remove_event(self, w, s, k):
@@ -766,23 +813,18 @@ class Engine:
                         t2 = tb - beta
                         p2 = pold - Ds
                         self.x0[w, s] = self.x0[w, s] + e
-                    for q in range(2):
-                        tq = t1
-                        dq = k
-                        pq = p1
-                        if q == 1:
-                            tq = t2
-                            dq = k ^ 1
-                            pq = p2
-                        self.insert_event(w, s, tq, dq, 0, pq)
+                    if t1 < t2:  # both kinks in one segment (the usual case): one pass
+                        self.insert_two(w, s, t1, k, p1, t2, k ^ 1, p2)
+                    else:  # the pair straddles tau = beta: the kinks go to the two ends of the list
+                        self.insert_event(w, s, t1, k, 0, p1)
+                        self.insert_event(w, s, t2, k ^ 1, 0, p2)
                 else:
                     if j < i:
                         self.x0[w, s] = self.x0[w, s] - e
-                    for q in range(2):
-                        idx = ti.max(i, j)
-                        if q == 1:
-                            idx = ti.min(i, j)
-                        self.remove_event(w, s, idx)
+                        self.remove_event(w, s, i)
+                        self.remove_event(w, s, j)
+                    else:
+                        self.remove_two(w, s, i)
 
     @ti.func
     def move_bubble(self, w):
