@@ -496,33 +496,33 @@ class Engine:
         return out
 
     @ti.func
-    def insert_event(self, w, s, tau, d, kd, p_after):
-        """Insert an event at time tau; returns its index. Caller checks capacity."""
-        return self.insert_shift(w, s, tau, d, kd, p_after, ti.Vector([0, 0, 0]), 0)
+    def move_tail(self, w, s, k, delta: ti.template(), e, shift: ti.template()):
+        """Move electron s's events from index k on by delta (compile-time, +-1 or +-2) in one pass:
+        copy them, repoint their lines (``repoint``) and, with ``shift = 1`` (compile-time), move
+        their positions by e (their bond keys follow). For delta < 0 the delta events before k are
+        overwritten (removed); for delta > 0 the caller fills the delta slots from k on. Sets nev."""
+        n = self.nev[w, s]
+        for q in range(n - k):
+            i = k + q  # forwards when removing, backwards when inserting: no event is read after it is overwritten
+            if ti.static(delta > 0):
+                i = n - 1 - q
+            j = i + delta
+            self.tau[w, s, j] = self.tau[w, s, i]
+            self.dirn[w, s, j] = self.dirn[w, s, i]
+            self.kind[w, s, j] = self.kind[w, s, i]
+            self.wrap[w, s, j] = self.wrap[w, s, i]
+            self.partner[w, s, j] = self.repoint(w, s, self.partner[w, s, i], k, delta, j)
+            if ti.static(shift):
+                self.pos[w, s, j] = self.pos[w, s, i] + e
+                self.set_key(w, s, j)
+            else:
+                self.pos[w, s, j] = self.pos[w, s, i]
+                self.bkey[w, s, j] = self.bkey[w, s, i]
+        self.nev[w, s] = n + delta
 
     @ti.func
-    def insert_shift(self, w, s, tau, d, kd, p_after, e, shift: ti.template()):
-        """Insert an event at time tau; returns its index; with ``shift = 1`` (compile-time) the later
-        events' positions move by e as well (their bond keys follow). One pass over the later events
-        moves them, repoints their lines and shifts them. Caller checks capacity."""
-        n = self.nev[w, s]
-        k = self.n_before(w, s, tau, 0)
-        # move [k, n) -> [k+1, n+1)
-        i = n
-        while i > k:
-            self.tau[w, s, i] = self.tau[w, s, i - 1]
-            self.dirn[w, s, i] = self.dirn[w, s, i - 1]
-            self.kind[w, s, i] = self.kind[w, s, i - 1]
-            self.wrap[w, s, i] = self.wrap[w, s, i - 1]
-            self.partner[w, s, i] = self.repoint(w, s, self.partner[w, s, i - 1], k, 1, i)
-            if ti.static(shift):
-                self.pos[w, s, i] = self.pos[w, s, i - 1] + e
-                self.set_key(w, s, i)
-            else:
-                self.pos[w, s, i] = self.pos[w, s, i - 1]
-                self.bkey[w, s, i] = self.bkey[w, s, i - 1]
-            i -= 1
-        self.nev[w, s] = n + 1
+    def put_event(self, w, s, k, tau, d, kd, p_after):
+        """Write a new event without a line at index k (a slot that ``move_tail`` opened)."""
         self.tau[w, s, k] = tau
         self.dirn[w, s, k] = d
         self.kind[w, s, k] = kd
@@ -530,54 +530,35 @@ class Engine:
         self.wrap[w, s, k] = 0
         self.pos[w, s, k] = p_after
         self.set_key(w, s, k)
+
+    @ti.func
+    def insert_event(self, w, s, tau, d, kd, p_after):
+        """Insert an event at time tau; returns its index. Caller checks capacity."""
+        return self.insert_shift(w, s, tau, d, kd, p_after, ti.Vector([0, 0, 0]), 0)
+
+    @ti.func
+    def insert_shift(self, w, s, tau, d, kd, p_after, e, shift: ti.template()):
+        """Insert an event at time tau; returns its index; with ``shift = 1`` (compile-time) the later
+        events' positions move by e as well (their bond keys follow), in the same pass
+        (``move_tail``). Caller checks capacity."""
+        k = self.n_before(w, s, tau, 0)
+        self.move_tail(w, s, k, 1, e, shift)
+        self.put_event(w, s, k, tau, d, kd, p_after)
         return k
 
     @ti.func
     def insert_two(self, w, s, t1, d1, p1, t2, d2, p2):
         """Insert two bare kinks at times t1 < t2 with no event between them (one segment): the
         result of inserting them one after the other, with one pass over the later events."""
-        n = self.nev[w, s]
         k = self.n_before(w, s, t1, 0)
-        i = n + 1
-        while i > k + 1:
-            self.tau[w, s, i] = self.tau[w, s, i - 2]
-            self.dirn[w, s, i] = self.dirn[w, s, i - 2]
-            self.kind[w, s, i] = self.kind[w, s, i - 2]
-            self.wrap[w, s, i] = self.wrap[w, s, i - 2]
-            self.partner[w, s, i] = self.repoint(w, s, self.partner[w, s, i - 2], k, 2, i)
-            self.pos[w, s, i] = self.pos[w, s, i - 2]
-            self.bkey[w, s, i] = self.bkey[w, s, i - 2]
-            i -= 1
-        self.nev[w, s] = n + 2
-        for q in range(2):
-            tq = t1
-            dq = d1
-            pq = p1
-            if q == 1:
-                tq = t2
-                dq = d2
-                pq = p2
-            self.tau[w, s, k + q] = tq
-            self.dirn[w, s, k + q] = dq
-            self.kind[w, s, k + q] = 0
-            self.partner[w, s, k + q] = -1
-            self.wrap[w, s, k + q] = 0
-            self.pos[w, s, k + q] = pq
-            self.set_key(w, s, k + q)
+        self.move_tail(w, s, k, 2, ti.Vector([0, 0, 0]), 0)
+        self.put_event(w, s, k, t1, d1, 0, p1)
+        self.put_event(w, s, k + 1, t2, d2, 0, p2)
 
     @ti.func
     def remove_two(self, w, s, k):
         """Remove events k and k + 1 with one pass over the later events."""
-        n = self.nev[w, s]
-        for i in range(k, n - 2):
-            self.tau[w, s, i] = self.tau[w, s, i + 2]
-            self.dirn[w, s, i] = self.dirn[w, s, i + 2]
-            self.kind[w, s, i] = self.kind[w, s, i + 2]
-            self.wrap[w, s, i] = self.wrap[w, s, i + 2]
-            self.partner[w, s, i] = self.repoint(w, s, self.partner[w, s, i + 2], k + 2, -2, i)
-            self.pos[w, s, i] = self.pos[w, s, i + 2]
-            self.bkey[w, s, i] = self.bkey[w, s, i + 2]
-        self.nev[w, s] = n - 2
+        self.move_tail(w, s, k + 2, -2, ti.Vector([0, 0, 0]), 0)
 
     @ti.func
     def remove_event(self, w, s, k):
@@ -586,21 +567,8 @@ class Engine:
     @ti.func
     def remove_shift(self, w, s, k, e, shift: ti.template()):
         """Remove event k; with ``shift = 1`` (compile-time) the later events' positions move by e as
-        well (their bond keys follow); one pass, as in ``insert_shift``."""
-        n = self.nev[w, s]
-        for i in range(k, n - 1):
-            self.tau[w, s, i] = self.tau[w, s, i + 1]
-            self.dirn[w, s, i] = self.dirn[w, s, i + 1]
-            self.kind[w, s, i] = self.kind[w, s, i + 1]
-            self.wrap[w, s, i] = self.wrap[w, s, i + 1]
-            self.partner[w, s, i] = self.repoint(w, s, self.partner[w, s, i + 1], k + 1, -1, i)
-            if ti.static(shift):
-                self.pos[w, s, i] = self.pos[w, s, i + 1] + e
-                self.set_key(w, s, i)
-            else:
-                self.pos[w, s, i] = self.pos[w, s, i + 1]
-                self.bkey[w, s, i] = self.bkey[w, s, i + 1]
-        self.nev[w, s] = n - 1
+        well (their bond keys follow), in the same pass (``move_tail``)."""
+        self.move_tail(w, s, k + 1, -1, e, shift)
 
     @ti.func
     def line_length(self, w, s, i):
