@@ -582,11 +582,14 @@ def _ring_rows():
     return df
 
 
+RING_K = 3.0  # the "within 3 sigma": the stored rows are fixed data, so no seed luck is involved
+
+
 def _check_ring_row(r, precision=True):
     case = f"{r.model} N={r.N} lam={r.lam} U={r.U} relative_winding={r.relative_winding} bubble={r.bubble} run={r.run}"
-    assert abs(r.dev_sigma) <= K, f"{case}: QMC {r.e_qmc:.5f}({r.e_err:.5f}) vs ED {r.e_ed_beta:.5f}"
-    assert abs(r.r2_qmc - r.r2_ed) <= K * r.r2_err, case
-    assert abs(r.nph_qmc - r.nph_ed) <= K * r.nph_err, case
+    assert abs(r.dev_sigma) <= RING_K, f"{case}: QMC {r.e_qmc:.5f}({r.e_err:.5f}) vs ED {r.e_ed_beta:.5f}"
+    assert abs(r.r2_qmc - r.r2_ed) <= RING_K * r.r2_err, case
+    assert abs(r.nph_qmc - r.nph_ed) <= RING_K * r.nph_err, case
     if precision:
         assert r.rel_err <= 1e-3, case  # the precision requirement (sigma <= 0.1 % of |E|)
     assert r.drift_max < 3.0, case
